@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// The `memorize` command line: commander wiring only. Each command parses its flags into options,
+// calls the core function of the same name, and prints what it returns. One top-level catch turns a
+// UsageError into one line on stderr and exit code 2; anything else is a bug and keeps its stack.
+import { Command, CommanderError, Option } from 'commander';
+import { DEFAULT_CONFIG, BACKEND_NAMES } from '../config/schema.js';
+import { DATASETS } from '../data/registry.js';
+import { MODELS } from '../models/registry.js';
+import { UsageError } from '../errors.js';
+import { estimate } from '../commands/estimate.js';
+import { pairs } from '../commands/pairs.js';
+import { train } from '../commands/train.js';
+import { configFromFlags, parseNumber, shardFromFlags } from './flags.js';
+import { ProgressBar } from './progress.js';
+import { formatEstimate, formatPairs, formatTrain } from './report.js';
+
+const d = DEFAULT_CONFIG;
+const defaultRunDir = (flags: Record<string, unknown>, dataset: string, model: string): string =>
+  typeof flags['runDir'] === 'string' ? flags['runDir'] : `runs/${dataset}-${model}`;
+
+function addTrainOptions(command: Command): Command {
+  return command
+    .option('--dataset <name>', `data set: ${Object.keys(DATASETS).join(', ')} (default: ${d.dataset})`)
+    .option('--model <name>', `model: ${Object.entries(MODELS).map(([k, v]) => `${k} (${v.description})`).join('; ')} (default: ${d.model})`)
+    .option('--config <file>', 'JSON file of settings (see configs/); flags override it, it overrides the defaults')
+    .option('--trials <t>', `number of trials t, each trained on a fresh random subset (default: ${d.trials})`)
+    .option('--subset-ratio <r>', `subset size m as a fraction of the training set, in (0, 1) (default: ${d.subsetRatio})`)
+    .option('--seed <s>', `run seed; trial k's subset and initialisation depend only on (seed, k) (default: ${d.seed})`)
+    .option('--epochs <e>', `training epochs per trial (default: ${d.epochs})`)
+    .option('--batch-size <b>', `SGD batch size (default: ${d.batchSize})`)
+    .option('--learning-rate <lr>', `peak learning rate of the warm-up/linear-decay schedule (default: ${d.learningRate})`)
+    .addOption(new Option('--backend <name>', `TensorFlow.js backend; auto tries ${BACKEND_NAMES.slice(1).join(', ')} in that order (default: ${d.backend})`))
+    .option('--workers <n>', `trial-running processes on this machine (default: number of cores, ${d.workers} here)`)
+    .option('--shard <i/N>', 'run only trials k with k mod N = i (default: SLURM_ARRAY_TASK_ID/COUNT in a Slurm job array, else all)')
+    .option('--run-dir <dir>', 'run directory (default: runs/<dataset>-<model>)')
+    .option('--data-dir <dir>', 'directory with the data set files (default: $MEMORIZE_DATA, then system paths)');
+}
+
+function addPairOptions(command: Command): Command {
+  return command
+    .option('--theta-mem <x>', 'select pairs whose train example has mem >= x', '0.25')
+    .option('--theta-infl <x>', 'select pairs with infl >= x', '0.15');
+}
+
+async function runTrain(flags: Record<string, unknown>): Promise<string> {
+  const config = await configFromFlags(flags);
+  const runDir = defaultRunDir(flags, config.dataset, config.model);
+  let bar: ProgressBar | undefined;
+  const summary = await train({
+    config,
+    runDir,
+    shard: shardFromFlags(flags['shard'], process.env),
+    data: typeof flags['dataDir'] === 'string' ? { dataDir: flags['dataDir'] } : {},
+    onStart: ({ pending, finished }) => {
+      process.stderr.write(`memorize train: ${config.dataset} / ${config.model}, t = ${config.trials}, ${pending} to run, ${finished} finished, ${config.workers} worker(s), run dir ${runDir}\n`);
+      bar = new ProgressBar(process.stderr, pending);
+    },
+    onTrialDone: (done, progress) => bar?.update(progress.done, `test acc ${done.testAccuracy.toFixed(3)}`),
+  });
+  return formatTrain(summary);
+}
+
+async function runEstimate(runDir: string): Promise<string> {
+  return formatEstimate(await estimate({ runDir }));
+}
+
+async function runPairs(runDir: string, flags: Record<string, unknown>): Promise<string> {
+  const thetaMem = parseNumber('--theta-mem', String(flags['thetaMem']));
+  const thetaInfl = parseNumber('--theta-infl', String(flags['thetaInfl']));
+  return formatPairs(await pairs({ runDir, thetaMem, thetaInfl }));
+}
+
+function requireRunDir(flags: Record<string, unknown>): string {
+  if (typeof flags['runDir'] !== 'string') throw new UsageError('--run-dir <dir> is required: the directory `memorize train` wrote');
+  return flags['runDir'];
+}
+
+function buildProgram(print: (text: string) => void): Command {
+  const program = new Command('memorize')
+    .description("Measure what neural networks memorize: Feldman & Zhang's subsampled memorization and influence estimates")
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+
+  addTrainOptions(program.command('train').description('train t models on random subsets of size m and write one trial file each (resumes a run)')).action(
+    async (flags: Record<string, unknown>) => print(await runTrain(flags)),
+  );
+  program
+    .command('estimate')
+    .description('estimate mem(i) and infl(i, j) with standard errors from the finished trials (Algorithm 1)')
+    .option('--run-dir <dir>', 'run directory written by `memorize train` (required)')
+    .action(async (flags: Record<string, unknown>) => print(await runEstimate(requireRunDir(flags))));
+  addPairOptions(program.command('pairs').description('select high-influence pairs: same class, mem >= theta-mem, infl >= theta-infl'))
+    .option('--run-dir <dir>', 'run directory with estimates/ (required)')
+    .action(async (flags: Record<string, unknown>) => print(await runPairs(requireRunDir(flags), flags)));
+  addPairOptions(addTrainOptions(program.command('run').description('train, estimate and select pairs in one go (the README\'s main command)'))).action(
+    async (flags: Record<string, unknown>) => {
+      print(await runTrain(flags));
+      const config = await configFromFlags(flags);
+      const runDir = defaultRunDir(flags, config.dataset, config.model);
+      print(await runEstimate(runDir));
+      print(await runPairs(runDir, flags));
+    },
+  );
+  program
+    .command('backends')
+    .description('list every TensorFlow.js backend: available, or why not, and which one --backend auto picks')
+    .action(async () => {
+      const { formatBackends } = await import('./backends.js');
+      print(await formatBackends());
+    });
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram((text) => process.stdout.write(`${text}\n`)).parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`memorize: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2; // commander printed the message
+    throw error;
+  }
+}
+
+process.exitCode = await main(process.argv);

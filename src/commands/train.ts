@@ -1,0 +1,96 @@
+// `memorize train`: create or resume a run and run its missing trials (those of this shard).
+import { createRequire } from 'node:module';
+import { hashConfig, subsetSize, type Config } from '../config/schema.js';
+import { loadDataset, type DataOptions } from '../data/registry.js';
+import { createLogger } from '../log.js';
+import { modelEntry } from '../models/registry.js';
+import { RunDirectory, type RunManifest } from '../store/run-dir.js';
+import { runTrials, type TrialDone } from '../train/runner.js';
+
+/** Run only trials k with k mod count = index. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+export interface TrainOptions {
+  config: Config;
+  runDir: string;
+  shard?: Shard;
+  data?: DataOptions;
+  onTrialDone?: (done: TrialDone, progress: { done: number; total: number }) => void;
+  onStart?: (info: { pending: number; finished: number; manifest: RunManifest }) => void;
+}
+
+export interface TrainSummary {
+  runDir: string;
+  requested: number; // trials of this shard in [0, t)
+  alreadyFinished: number; // of those, found on disk and skipped
+  ran: number;
+  seconds: number;
+  meanTestAccuracy: number; // over the trials run now (NaN if none)
+  backend: string | undefined;
+}
+
+const require = createRequire(import.meta.url);
+const versions = (): Record<string, string> => ({
+  memorize: (require('../../../package.json') as { version: string }).version,
+  tfjs: (require('@tensorflow/tfjs/package.json') as { version: string }).version,
+  node: process.version,
+});
+
+export async function train(options: TrainOptions): Promise<TrainSummary> {
+  const started = performance.now();
+  const { config } = options;
+  modelEntry(config.model); // unknown models fail before any work
+  const shard = options.shard ?? { index: 0, count: 1 };
+  const dataset = await loadDataset(config, options.data ?? {});
+  const n = dataset.train.labels.length;
+  const m = subsetSize(n, config.subsetRatio);
+  const runDir = new RunDirectory(options.runDir);
+  const configHash = hashConfig(config);
+  const draft: RunManifest = {
+    format: 'run/1',
+    config,
+    configHash,
+    dataset: { name: dataset.name, fingerprint: dataset.fingerprint, n, nTest: dataset.test.labels.length, numClasses: dataset.numClasses, imageShape: dataset.imageShape },
+    m,
+    trials: config.trials,
+    seed: config.seed,
+    versions: versions(),
+    createdAt: new Date().toISOString(),
+  };
+  const train = { label: dataset.train.labels, ...(dataset.train.subpopulations && { subpopulation: dataset.train.subpopulations }), ...(dataset.train.coarseLabels && { coarseLabel: dataset.train.coarseLabels }) };
+  const test = { label: dataset.test.labels, ...(dataset.test.subpopulations && { subpopulation: dataset.test.subpopulations }), ...(dataset.test.coarseLabels && { coarseLabel: dataset.test.coarseLabels }) };
+  const manifest = await runDir.createOrCheck(draft, train, test);
+  const log = createLogger(runDir.logsDir, 'train');
+
+  const finished = await runDir.listTrials();
+  const mine = Array.from({ length: config.trials }, (_, k) => k).filter((k) => k % shard.count === shard.index);
+  const pending = mine.filter((k) => !finished.has(k));
+  log.info({ config, configHash, shard, requested: mine.length, finished: mine.length - pending.length, workers: config.workers }, 'train start');
+  options.onStart?.({ pending: pending.length, finished: mine.length - pending.length, manifest });
+
+  let done = 0;
+  let accuracySum = 0;
+  let backend: string | undefined;
+  const setup = { config, configHash, runRoot: options.runDir, m, data: options.data ?? {} };
+  await runTrials(setup, pending, config.workers, (trial) => {
+    done++;
+    accuracySum += trial.testAccuracy;
+    backend = trial.backend;
+    log.info(trial, 'trial done');
+    options.onTrialDone?.(trial, { done, total: pending.length });
+  });
+  const summary = {
+    runDir: options.runDir,
+    requested: mine.length,
+    alreadyFinished: mine.length - pending.length,
+    ran: done,
+    seconds: (performance.now() - started) / 1000,
+    meanTestAccuracy: done > 0 ? accuracySum / done : NaN,
+    backend,
+  };
+  log.info(summary, 'train done');
+  return summary;
+}

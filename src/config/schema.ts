@@ -1,0 +1,200 @@
+// The one typed run configuration: built-in defaults, validation of partial overrides (config files,
+// flags) with expected-vs-got messages, and the hash of the fields that determine trial results.
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { UsageError } from '../errors.js';
+
+export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+export const AUGMENTATIONS = ['none', 'crop-flip'] as const;
+export type Augmentation = (typeof AUGMENTATIONS)[number];
+
+/** Parameters of the embedded `synthetic-longtail` data set (the paper's long-tail model). */
+export interface SyntheticConfig {
+  seed: number; // generator seed: the data set is a pure function of these parameters
+  classes: number; // number of classes
+  subpopulationsPerClass: number; // mixture components per class
+  zipfExponent: number; // subpopulation frequency within a class is proportional to rank^-exponent
+  trainSize: number; // n, training examples
+  testSize: number; // n', test examples, drawn from the same mixture
+  imageSize: number; // images are imageSize x imageSize x 1
+  classSignal: number; // weight of the pattern shared by a class (prototype = class part + own part)
+  noise: number; // per-example noise, relative to the prototype's scale
+  labelNoise: number; // fraction of training labels replaced by a different random class
+}
+
+export interface Config {
+  dataset: string; // data set name, see `memorize train --help`
+  model: string; // model name
+  trials: number; // t, number of trials (random subsets) in the run
+  subsetRatio: number; // m / n, fraction of the training set in each subset
+  seed: number; // run seed: trial k's subset and initialisation depend only on (seed, k)
+  epochs: number; // passes over the subset per trial
+  batchSize: number; // examples per SGD step
+  learningRate: number; // peak learning rate of the warm-up / linear-decay schedule
+  momentum: number; // SGD momentum
+  warmupFraction: number; // fraction of steps over which lr rises linearly from 0 to its peak
+  weightDecay: number; // SGD weight decay (an l2 penalty of weightDecay / 2 on kernels)
+  hiddenUnits: number; // width of the mlp's hidden layers and the cnn's dense layer
+  augment: Augmentation; // per-example augmentation during training
+  backend: BackendName; // TensorFlow.js backend; auto picks the fastest available
+  workers: number; // trial-running processes on this machine
+  synthetic: SyntheticConfig;
+}
+
+export const DEFAULT_CONFIG: Config = {
+  dataset: 'synthetic-longtail',
+  model: 'mlp',
+  trials: 400,
+  subsetRatio: 0.7,
+  seed: 1,
+  epochs: 20,
+  batchSize: 64,
+  learningRate: 0.05,
+  momentum: 0.9,
+  warmupFraction: 0.15,
+  weightDecay: 5e-4,
+  hiddenUnits: 256,
+  augment: 'none',
+  backend: 'auto',
+  workers: availableParallelism(),
+  synthetic: {
+    seed: 2020,
+    classes: 10,
+    subpopulationsPerClass: 60,
+    zipfExponent: 1.2,
+    trainSize: 2000,
+    testSize: 1000,
+    imageSize: 16,
+    classSignal: 0.1,
+    noise: 0.5,
+    labelNoise: 0,
+  },
+};
+
+/** Fields that do not change what a trial computes; left out of the config hash so a run can be
+ * extended, resharded or moved to another backend or machine. */
+const RESULT_NEUTRAL_FIELDS: readonly (keyof Config)[] = ['trials', 'backend', 'workers'];
+
+export type ConfigOverrides = Partial<Omit<Config, 'synthetic'>> & { synthetic?: Partial<SyntheticConfig> };
+
+type FieldRule = (value: unknown) => string | undefined; // returns what was expected, or undefined if valid
+
+const integerFrom = (min: number): FieldRule => (v) =>
+  Number.isSafeInteger(v) && (v as number) >= min ? undefined : `an integer >= ${min}`;
+const numberIn = (min: number, max: number, openMin = false, openMax = false): FieldRule => (v) => {
+  const ok = typeof v === 'number' && Number.isFinite(v) && (openMin ? v > min : v >= min) && (openMax ? v < max : v <= max);
+  return ok ? undefined : `a number in ${openMin ? '(' : '['}${min}, ${max}${openMax ? ')' : ']'}`;
+};
+const oneOf = (values: readonly string[]): FieldRule => (v) =>
+  typeof v === 'string' && values.includes(v) ? undefined : `one of ${values.join(', ')}`;
+const nonEmptyString: FieldRule = (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'a non-empty string');
+
+const RULES: Record<Exclude<keyof Config, 'synthetic'>, FieldRule> = {
+  dataset: nonEmptyString,
+  model: nonEmptyString,
+  trials: integerFrom(1),
+  subsetRatio: numberIn(0, 1, true, true),
+  seed: (v) => (Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32 ? undefined : 'an integer in [0, 2^32)'),
+  epochs: integerFrom(1),
+  batchSize: integerFrom(1),
+  learningRate: numberIn(0, 100, true),
+  momentum: numberIn(0, 1, false, true),
+  warmupFraction: numberIn(0, 1),
+  weightDecay: numberIn(0, 1),
+  hiddenUnits: integerFrom(1),
+  augment: oneOf(AUGMENTATIONS),
+  backend: oneOf(BACKEND_NAMES),
+  workers: integerFrom(1),
+};
+
+const SYNTHETIC_RULES: Record<keyof SyntheticConfig, FieldRule> = {
+  seed: integerFrom(0),
+  classes: integerFrom(2),
+  subpopulationsPerClass: integerFrom(1),
+  zipfExponent: numberIn(0, 10),
+  trainSize: integerFrom(2),
+  testSize: integerFrom(1),
+  imageSize: integerFrom(2),
+  classSignal: numberIn(0, 100),
+  noise: numberIn(0, 100),
+  labelNoise: numberIn(0, 1),
+};
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value);
+}
+
+/** Names a setting in messages: `"trials"` in a config file, `--trials` on the command line. */
+export type SettingLabel = (key: string) => string;
+const quoted: SettingLabel = (key) => `"${key}"`;
+
+function checkFields(object: Record<string, unknown>, rules: Record<string, FieldRule>, where: string, label: SettingLabel, prefix: string): void {
+  for (const [key, value] of Object.entries(object)) {
+    const rule = rules[key];
+    if (!rule) {
+      throw new UsageError(`${where}: unknown setting ${label(prefix + key)}; expected one of ${Object.keys(rules).map((k) => label(prefix + k)).join(', ')}`);
+    }
+    const expected = rule(value);
+    if (expected) throw new UsageError(`${where}: ${label(prefix + key)} must be ${expected}, got ${describe(value)}`);
+  }
+}
+
+/** Validates a partial config (from a file or flags); `where` names its source in error messages.
+ * A top-level "comment" string is allowed and dropped (config files say where their numbers come from). */
+export function validateOverrides(raw: unknown, where: string, label: SettingLabel = quoted): ConfigOverrides {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new UsageError(`${where}: expected a JSON object of settings, got ${describe(raw)}`);
+  }
+  const { comment, synthetic, ...fields } = raw as Record<string, unknown>;
+  if (comment !== undefined && typeof comment !== 'string') {
+    throw new UsageError(`${where}: "comment" must be a string, got ${describe(comment)}`);
+  }
+  checkFields(fields, RULES, where, label, '');
+  if (synthetic !== undefined) {
+    if (typeof synthetic !== 'object' || synthetic === null || Array.isArray(synthetic)) {
+      throw new UsageError(`${where}: "synthetic" must be an object, got ${describe(synthetic)}`);
+    }
+    checkFields(synthetic as Record<string, unknown>, SYNTHETIC_RULES, where, label, 'synthetic.');
+  }
+  return raw as ConfigOverrides;
+}
+
+/** Applies override layers in order (later wins) on top of the built-in defaults. */
+export function resolveConfig(...layers: ConfigOverrides[]): Config {
+  let config: Config = structuredClone(DEFAULT_CONFIG);
+  for (const layer of layers) {
+    const { synthetic, ...fields } = layer;
+    const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+    config = { ...config, ...defined, synthetic: { ...config.synthetic, ...synthetic } };
+  }
+  return config;
+}
+
+/** The part of the config that determines trial results (what the hash covers). */
+export function resultConfig(config: Config): Record<string, unknown> {
+  const entries = Object.entries(config).filter(([key]) => !RESULT_NEUTRAL_FIELDS.includes(key as keyof Config));
+  const result = Object.fromEntries(entries);
+  if (config.dataset !== 'synthetic-longtail') delete result['synthetic'];
+  return result;
+}
+
+/** sha256 of the canonical JSON (sorted keys) of the result-determining config. */
+export function hashConfig(config: Config): string {
+  return createHash('sha256').update(canonicalJson(resultConfig(config))).digest('hex');
+}
+
+/** JSON with object keys sorted at every level, so equal configs hash equally. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Subset size m = round(subsetRatio * n), kept within [1, n - 1] so both conditions can occur. */
+export function subsetSize(n: number, subsetRatio: number): number {
+  return Math.min(n - 1, Math.max(1, Math.round(subsetRatio * n)));
+}

@@ -1,0 +1,12 @@
+// Errors the user can fix. The CLI's one top-level catch prints their message as one line and exits 2;
+// any other error is a bug and keeps its stack.
+
+/** A problem with the user's input (flags, config, files, run directory), with what to do about it. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Throws a UsageError unless `condition` holds. */
+export function usageCheck(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new UsageError(message);
+}

@@ -1,0 +1,15 @@
+// Structured logs: pino JSON lines into <run-dir>/logs/<command>-<host>-<pid>.jsonl (info and up),
+// and warnings and errors to stderr. Data goes only to files; progress only to the terminal.
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+export function createLogger(logsDir: string, command: string): Logger {
+  mkdirSync(logsDir, { recursive: true });
+  const file = pino.destination({ dest: join(logsDir, `${command}-${hostname()}-${process.pid}.jsonl`), sync: true });
+  const stderr = pino.destination({ dest: 2, sync: true });
+  return pino({ level: 'info', base: { pid: process.pid, command } }, pino.multistream([{ level: 'info', stream: file }, { level: 'warn', stream: stderr }]));
+}

@@ -1,0 +1,63 @@
+// Plain columnar Arrow tables (estimates, pairs, example labels): typed arrays in, typed arrays out.
+// Written uncompressed in the IPC file format, which pyarrow, polars and DuckDB read directly.
+import { readFile } from 'node:fs/promises';
+import { Field, Float32, Float64, Int32, RecordBatch, Schema, Struct, Table, makeData, tableFromIPC, tableToIPC, type Data } from 'apache-arrow';
+import { UsageError } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
+
+export type Column = Int32Array | Float32Array | Float64Array;
+export type Columns = Record<string, Column>;
+
+const ARROW_MAGIC = 'ARROW1';
+
+/** Arrow data of one column, typed by its array. */
+function columnData(column: Column): Data {
+  const base = { length: column.length, nullCount: 0 };
+  if (column instanceof Int32Array) return makeData({ ...base, type: new Int32(), data: column });
+  if (column instanceof Float32Array) return makeData({ ...base, type: new Float32(), data: column });
+  return makeData({ ...base, type: new Float64(), data: column });
+}
+
+/** Builds a one-batch table from equal-length columns. */
+export function columnsToTable(columns: Columns, metadata: Record<string, string> = {}): Table {
+  const entries = Object.entries(columns);
+  const length = entries[0]?.[1].length ?? 0;
+  const children = entries.map(([, column]) => columnData(column));
+  const fields = entries.map(([name], k) => new Field(name, children[k]!.type, false));
+  const schema = new Schema(fields, new Map(Object.entries(metadata)));
+  return new Table([new RecordBatch(schema, makeData({ type: new Struct(fields), length, nullCount: 0, children }))]);
+}
+
+export async function writeColumns(path: string, columns: Columns, metadata: Record<string, string> = {}): Promise<void> {
+  await writeFileAtomic(path, tableToIPC(columnsToTable(columns, metadata), 'file'));
+}
+
+/** Parses an Arrow IPC file, or throws a one-line UsageError naming it. */
+export function parseArrowFile(bytes: Uint8Array, path: string, remedy: string): Table {
+  const head = Buffer.from(bytes.subarray(0, ARROW_MAGIC.length)).toString('latin1');
+  const tail = Buffer.from(bytes.subarray(bytes.length - ARROW_MAGIC.length)).toString('latin1');
+  if (head !== ARROW_MAGIC || tail !== ARROW_MAGIC) throw new UsageError(`${path} is not an Arrow IPC file; ${remedy}`);
+  try {
+    return tableFromIPC(bytes);
+  } catch (error) {
+    throw new UsageError(`${path} is a corrupt Arrow file (${String((error as Error).message).split('\n')[0]}); ${remedy}`);
+  }
+}
+
+/** Reads the named columns (all must exist) of an Arrow file written by writeColumns. */
+export async function readColumns<K extends string>(path: string, names: readonly K[], remedy: string): Promise<{ columns: Record<K, Column>; metadata: Map<string, string> }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch {
+    throw new UsageError(`cannot read ${path}; ${remedy}`);
+  }
+  const table = parseArrowFile(bytes, path, remedy);
+  const columns = {} as Record<K, Column>;
+  for (const name of names) {
+    const vector = table.getChild(name);
+    if (!vector) throw new UsageError(`${path} has no column "${name}"; ${remedy}`);
+    columns[name] = vector.toArray() as Column;
+  }
+  return { columns, metadata: table.schema.metadata };
+}

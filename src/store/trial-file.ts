@@ -1,0 +1,143 @@
+// The "trial/1" file: one Arrow record batch with one row per trial, masks bit-packed as
+// FixedSizeList<Bool> (a CIFAR-100 trial is about 14 KB). See README, "File formats".
+import { Bool, Field, FixedSizeList, Float32, Float64, Int32, RecordBatch, Schema, Struct, Table, Uint32, makeData, tableToIPC, type Data, type DataType } from 'apache-arrow';
+import { UsageError } from '../errors.js';
+import { parseArrowFile } from './tables.js';
+
+export const TRIAL_FORMAT = 'trial/1';
+
+/** What one finished trial produced; masks hold one 0/1 byte per example. */
+export interface TrialRecord {
+  trial: number; // k
+  seed: number; // trial seed (uint32), from (run seed, k)
+  subset: Uint8Array; // [n] 1 where i is in I_k
+  trainCorrect: Uint8Array; // [n] 1 where h_k(x_i) = y_i
+  testCorrect: Uint8Array; // [n'] 1 where h_k(x'_j) = y'_j
+  trainMargin?: Float32Array; // [n] correct-class logit minus the best other logit
+  testMargin?: Float32Array; // [n']
+  trainAccuracy: number;
+  testAccuracy: number;
+  seconds: number; // wall time of the trial
+}
+
+/** Schema metadata of a trial file. */
+export interface TrialMetadata {
+  configHash: string;
+  dataset: string;
+  backend: string; // backend name, and the GPU adapter where there is one
+}
+
+/** A bit-packed 0/1 vector inside an Arrow buffer (LSB-first), read without copying. */
+export interface BitView {
+  bytes: Uint8Array;
+  bitOffset: number;
+  length: number;
+}
+
+/** A trial file as read back: masks as bit views. */
+export interface StoredTrial {
+  trial: number;
+  seed: number;
+  subset: BitView;
+  trainCorrect: BitView;
+  testCorrect: BitView;
+  trainAccuracy: number;
+  testAccuracy: number;
+  metadata: TrialMetadata;
+}
+
+/** Packs a 0/1 byte mask LSB-first, 8 examples per byte. */
+export function packBits(mask: Uint8Array): Uint8Array {
+  const packed = new Uint8Array(Math.ceil(mask.length / 8));
+  for (let i = 0; i < mask.length; i++) if (mask[i]) packed[i >> 3]! |= 1 << (i & 7);
+  return packed;
+}
+
+/** A one-row column of its own, with its type. */
+type OneRow = { type: DataType; data: Data };
+const int32Row = (value: number): OneRow => ({ type: new Int32(), data: makeData({ type: new Int32(), length: 1, nullCount: 0, data: Int32Array.of(value) }) });
+const uint32Row = (value: number): OneRow => ({ type: new Uint32(), data: makeData({ type: new Uint32(), length: 1, nullCount: 0, data: Uint32Array.of(value) }) });
+const float64Row = (value: number): OneRow => ({ type: new Float64(), data: makeData({ type: new Float64(), length: 1, nullCount: 0, data: Float64Array.of(value) }) });
+
+function boolListData(mask: Uint8Array): OneRow {
+  const type = new FixedSizeList(mask.length, new Field('item', new Bool(), false));
+  const child = makeData({ type: new Bool(), length: mask.length, nullCount: 0, data: packBits(mask) });
+  return { type, data: makeData({ type, length: 1, nullCount: 0, child }) };
+}
+
+function floatListData(values: Float32Array): OneRow {
+  const type = new FixedSizeList(values.length, new Field('item', new Float32(), false));
+  const child = makeData({ type: new Float32(), length: values.length, nullCount: 0, data: values });
+  return { type, data: makeData({ type, length: 1, nullCount: 0, child }) };
+}
+
+/** Serializes a trial as an Arrow IPC file. */
+export function encodeTrial(record: TrialRecord, metadata: TrialMetadata): Uint8Array {
+  const columns: [string, OneRow][] = [
+    ['trial', int32Row(record.trial)],
+    ['seed', uint32Row(record.seed)],
+    ['subset', boolListData(record.subset)],
+    ['train_correct', boolListData(record.trainCorrect)],
+    ['test_correct', boolListData(record.testCorrect)],
+  ];
+  if (record.trainMargin) columns.push(['train_margin', floatListData(record.trainMargin)]);
+  if (record.testMargin) columns.push(['test_margin', floatListData(record.testMargin)]);
+  columns.push(['train_accuracy', float64Row(record.trainAccuracy)], ['test_accuracy', float64Row(record.testAccuracy)], ['seconds', float64Row(record.seconds)]);
+  const fields = columns.map(([name, column]) => new Field(name, column.type, false));
+  const schema = new Schema(
+    fields,
+    new Map([
+      ['memorize.format', TRIAL_FORMAT],
+      ['memorize.config_hash', metadata.configHash],
+      ['memorize.dataset', metadata.dataset],
+      ['memorize.backend', metadata.backend],
+    ]),
+  );
+  const struct = makeData({ type: new Struct(fields), length: 1, nullCount: 0, children: columns.map(([, c]) => c.data) });
+  return tableToIPC(new Table([new RecordBatch(schema, struct)]), 'file');
+}
+
+function bitColumn(table: Table, name: string, expectedLength: number, path: string, remedy: string): BitView {
+  const vector = table.getChild(name);
+  const data = vector?.data[0];
+  const type = data?.type as DataType | undefined;
+  const child = data?.children[0];
+  if (!data || !child || !(type instanceof FixedSizeList) || !(child.type instanceof Bool)) {
+    throw new UsageError(`${path} has no FixedSizeList<Bool> column "${name}"; ${remedy}`);
+  }
+  if (type.listSize !== expectedLength) {
+    throw new UsageError(`${path}: column "${name}" has ${type.listSize} entries, the run has ${expectedLength}; ${remedy}`);
+  }
+  return { bytes: child.values as Uint8Array, bitOffset: child.offset + data.offset * type.listSize, length: expectedLength };
+}
+
+function scalar(table: Table, name: string, path: string, remedy: string): number {
+  const value: unknown = table.getChild(name)?.get(0);
+  if (typeof value !== 'number') throw new UsageError(`${path} has no numeric column "${name}"; ${remedy}`);
+  return value;
+}
+
+/** Parses and validates a trial file against the run's sizes; every problem is a one-line UsageError. */
+export function decodeTrial(bytes: Uint8Array, path: string, sizes: { n: number; nTest: number }): StoredTrial {
+  const remedy = 'delete it (the trial is redone by `memorize train`) or move it out of trials/';
+  const table = parseArrowFile(bytes, path, remedy);
+  const meta = table.schema.metadata;
+  if (meta.get('memorize.format') !== TRIAL_FORMAT) {
+    throw new UsageError(`${path} is not a ${TRIAL_FORMAT} trial file (format ${JSON.stringify(meta.get('memorize.format') ?? null)}); ${remedy}`);
+  }
+  if (table.numRows !== 1) throw new UsageError(`${path} has ${table.numRows} rows, a trial file has 1; ${remedy}`);
+  return {
+    trial: scalar(table, 'trial', path, remedy),
+    seed: scalar(table, 'seed', path, remedy),
+    subset: bitColumn(table, 'subset', sizes.n, path, remedy),
+    trainCorrect: bitColumn(table, 'train_correct', sizes.n, path, remedy),
+    testCorrect: bitColumn(table, 'test_correct', sizes.nTest, path, remedy),
+    trainAccuracy: scalar(table, 'train_accuracy', path, remedy),
+    testAccuracy: scalar(table, 'test_accuracy', path, remedy),
+    metadata: {
+      configHash: meta.get('memorize.config_hash') ?? '',
+      dataset: meta.get('memorize.dataset') ?? '',
+      backend: meta.get('memorize.backend') ?? '',
+    },
+  };
+}

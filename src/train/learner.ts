@@ -1,0 +1,56 @@
+// A learner is what a trial trains: it is set up once per process (data in tensors, neighbour lists)
+// and then fits one subset and predicts every train and test example, once per trial.
+import type { Config } from '../config/schema.js';
+import type { Dataset } from '../data/types.js';
+import { modelEntry } from '../models/registry.js';
+import { NearestNeighbourIndex } from '../models/knn.js';
+import { NetworkLearner } from './network-learner.js';
+
+/** What a trial trains on. */
+export interface TrialPlan {
+  trial: number; // k
+  seed: number; // trial seed, from (run seed, k)
+  subset: Int32Array; // I_k, sorted training indices
+  inSubset: Uint8Array; // [n], 1 where i is in I_k
+}
+
+/** Predicted classes of all n train and n' test examples, and optionally their margins. */
+export interface Predictions {
+  train: Int32Array;
+  test: Int32Array;
+  trainMargin?: Float32Array; // correct-class logit minus the best other logit
+  testMargin?: Float32Array;
+}
+
+export interface Learner {
+  fitPredict(plan: TrialPlan): Promise<Predictions>;
+  dispose(): void;
+}
+
+class NearestNeighbourLearner implements Learner {
+  private readonly index: NearestNeighbourIndex;
+  private readonly n: number;
+
+  constructor(dataset: Dataset) {
+    const [h, w, c] = dataset.imageShape;
+    const queries = new Uint8Array(dataset.train.images.length + dataset.test.images.length);
+    queries.set(dataset.train.images);
+    queries.set(dataset.test.images, dataset.train.images.length);
+    this.n = dataset.train.labels.length;
+    this.index = new NearestNeighbourIndex(dataset.train.images, dataset.train.labels, queries, h * w * c);
+  }
+
+  fitPredict(plan: TrialPlan): Promise<Predictions> {
+    const all = this.index.predict(plan.inSubset, plan.subset);
+    return Promise.resolve({ train: all.subarray(0, this.n), test: all.subarray(this.n) });
+  }
+
+  dispose(): void {}
+}
+
+/** Sets up the configured model's learner over the data set (the TensorFlow.js backend must be ready). */
+export function createLearner(dataset: Dataset, config: Config): Learner {
+  const entry = modelEntry(config.model);
+  if (entry.kind === 'nearest-neighbour') return new NearestNeighbourLearner(dataset);
+  return new NetworkLearner(dataset, config, entry.build);
+}

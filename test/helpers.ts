@@ -1,0 +1,47 @@
+// Shared test utilities: temporary directories, the real CLI as a child process, seeded random data,
+// and a brute-force Algorithm 1 straight from the paper's definition.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import seedrandom from 'seedrandom';
+
+export const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+export function tempDir(prefix = 'memorize-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 600_000 });
+}
+
+export function randomMask(length: number, probability: number, random: () => number): Uint8Array {
+  return Uint8Array.from({ length }, () => (random() < probability ? 1 : 0));
+}
+
+export function seeded(seed: string): () => number {
+  return seedrandom(seed);
+}
+
+/** Algorithm 1 for one (membership, correctness) pair of columns over t trials, from the definition. */
+export function bruteForceDifference(member: Uint8Array[], correct: Uint8Array[], i: number, j: number): { value: number; se: number } {
+  let nIn = 0;
+  let nOut = 0;
+  let correctIn = 0;
+  let correctOut = 0;
+  for (let k = 0; k < member.length; k++) {
+    if (member[k]![i]) {
+      nIn++;
+      correctIn += correct[k]![j]!;
+    } else {
+      nOut++;
+      correctOut += correct[k]![j]!;
+    }
+  }
+  const pIn = nIn ? correctIn / nIn : 0.5;
+  const pOut = nOut ? correctOut / nOut : 0.5;
+  const se = nIn && nOut ? Math.sqrt((pIn * (1 - pIn)) / nIn + (pOut * (1 - pOut)) / nOut) : NaN;
+  return { value: pIn - pOut, se };
+}

@@ -1,0 +1,70 @@
+// trial/1 files: round trip through Arrow, and one-line errors for foreign or corrupt files.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { tableFromIPC } from 'apache-arrow';
+import { UsageError } from '../../src/errors.js';
+import { decodeTrial, encodeTrial, type BitView, type TrialRecord } from '../../src/store/trial-file.js';
+import { randomMask, seeded } from '../helpers.js';
+
+const unpack = (view: BitView): Uint8Array =>
+  Uint8Array.from({ length: view.length }, (_, i) => (view.bytes[(view.bitOffset + i) >> 3]! >> ((view.bitOffset + i) & 7)) & 1);
+
+function record(n: number, nTest: number): TrialRecord {
+  const random = seeded('trial-file');
+  return {
+    trial: 42,
+    seed: 4_000_000_000,
+    subset: randomMask(n, 0.7, random),
+    trainCorrect: randomMask(n, 0.9, random),
+    testCorrect: randomMask(nTest, 0.6, random),
+    trainAccuracy: 0.9,
+    testAccuracy: 0.6,
+    seconds: 1.5,
+  };
+}
+const metadata = { configHash: 'abc123', dataset: 'synthetic-longtail', backend: 'wasm' };
+
+test('a trial round-trips bit for bit, for sizes that are not multiples of 8', () => {
+  const original = record(13, 7);
+  const stored = decodeTrial(encodeTrial(original, metadata), 'trial-000042.arrow', { n: 13, nTest: 7 });
+  assert.equal(stored.trial, 42);
+  assert.equal(stored.seed, 4_000_000_000);
+  assert.deepEqual(unpack(stored.subset), original.subset);
+  assert.deepEqual(unpack(stored.trainCorrect), original.trainCorrect);
+  assert.deepEqual(unpack(stored.testCorrect), original.testCorrect);
+  assert.deepEqual(stored.metadata, metadata);
+  assert.equal(stored.testAccuracy, 0.6);
+});
+
+test('the file is standard Arrow: schema metadata, one row, FixedSizeList<Bool> masks, optional margins', () => {
+  const withMargins = { ...record(10, 4), trainMargin: new Float32Array(10).fill(0.5), testMargin: Float32Array.of(1, -2, 3, -4) };
+  const table = tableFromIPC(encodeTrial(withMargins, metadata));
+  assert.equal(table.numRows, 1);
+  assert.equal(table.schema.metadata.get('memorize.format'), 'trial/1');
+  assert.equal(table.schema.metadata.get('memorize.backend'), 'wasm');
+  assert.deepEqual(table.schema.fields.map((f) => f.name), ['trial', 'seed', 'subset', 'train_correct', 'test_correct', 'train_margin', 'test_margin', 'train_accuracy', 'test_accuracy', 'seconds']);
+  assert.equal(String(table.schema.fields[2]!.type), 'FixedSizeList[10]<Bool>');
+  assert.deepEqual([...(table.getChild('test_margin')!.get(0) as Iterable<number>)], [1, -2, 3, -4]);
+});
+
+test('a CIFAR-size trial file stays small (bit-packed)', () => {
+  const bytes = encodeTrial(record(50_000, 10_000), metadata);
+  assert.ok(bytes.length < 16_000, `${bytes.length} bytes`);
+});
+
+const bad: [string, Uint8Array, RegExp][] = [
+  ['not Arrow at all', new TextEncoder().encode('hello, I am a text file that landed in trials/'), /is not an Arrow IPC file/],
+  ['truncated Arrow', encodeTrial(record(13, 7), metadata).subarray(0, 200), /is not an Arrow IPC file/],
+  ['wrong sizes', encodeTrial(record(12, 7), metadata), /has 12 entries, the run has 13/],
+];
+for (const [name, bytes, message] of bad) {
+  test(`a ${name} file gives one UsageError line naming it`, () => {
+    assert.throws(() => decodeTrial(bytes, '/runs/x/trials/trial-000042.arrow', { n: 13, nTest: 7 }), (error: unknown) => {
+      assert.ok(error instanceof UsageError);
+      assert.match(error.message, message);
+      assert.match(error.message, /trial-000042\.arrow/);
+      assert.ok(!error.message.includes('\n'));
+      return true;
+    });
+  });
+}
