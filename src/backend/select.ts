@@ -59,7 +59,14 @@ async function installNavigatorGpu(): Promise<GPU> {
   return gpu;
 }
 
+/** Whether the Vulkan loader Dawn needs is on this machine (checked first: Dawn warns loudly without it). */
+function hasVulkanLoader(): boolean {
+  const dirs = (process.env['LD_LIBRARY_PATH'] ?? '').split(':').filter(Boolean);
+  return [...LIBVULKAN_PATHS, ...dirs.map((d) => `${d}/libvulkan.so.1`)].some((p) => existsSync(p));
+}
+
 async function startWebgpu(): Promise<string> {
+  if (!hasVulkanLoader()) throw new BackendUnavailable('libvulkan.so.1 not found (apt-get install libvulkan1; needs an NVIDIA, AMD or Intel driver with Vulkan)');
   let gpu: GPU;
   try {
     gpu = await installNavigatorGpu();
@@ -68,10 +75,7 @@ async function startWebgpu(): Promise<string> {
     throw new BackendUnavailable(`webgpu (dawn.node) failed to load: ${String((error as Error).message).split('\n')[0]}`);
   }
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) {
-    const vulkan = LIBVULKAN_PATHS.some((p) => existsSync(p));
-    throw new BackendUnavailable(vulkan ? 'no GPU adapter found (Vulkan loader present, no usable driver)' : 'libvulkan.so.1 missing (apt-get install libvulkan1) and no GPU adapter found');
-  }
+  if (!adapter) throw new BackendUnavailable('no GPU adapter found (the Vulkan loader is present, but no driver offers a device)');
   await importOptional(() => import('@tensorflow/tfjs-backend-webgpu'), '@tensorflow/tfjs-backend-webgpu', 'npm install @tensorflow/tfjs-backend-webgpu');
   registerWebgpuOverrides();
   if (!(await tf.setBackend('webgpu'))) throw new BackendUnavailable('the webgpu backend did not start on the adapter');

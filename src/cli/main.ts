@@ -79,7 +79,8 @@ function buildProgram(print: (text: string) => void): Command {
   const program = new Command('memorize')
     .description("Measure what neural networks memorize: Feldman & Zhang's subsampled memorization and influence estimates")
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)');
+    // Commander's own usage errors, as one line: the error, its suggestion, where to find help.
+    .configureOutput({ outputError: (text, write) => write(`memorize: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see memorize --help)\n`) });
 
   addTrainOptions(program.command('train').description('train t models on random subsets of size m and write one trial file each (resumes a run)')).action(
     async (flags: Record<string, unknown>) => print(await runTrain(flags)),

@@ -66,6 +66,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const log = createLogger(runDir.logsDir, 'train');
 
   const finished = await runDir.listTrials();
+  for (const [trial, path] of finished) await runDir.readTrial(path, trial, manifest); // refuse to build on a bad file
   const mine = Array.from({ length: config.trials }, (_, k) => k).filter((k) => k % shard.count === shard.index);
   const pending = mine.filter((k) => !finished.has(k));
   log.info({ config, configHash, shard, requested: mine.length, finished: mine.length - pending.length, workers: config.workers }, 'train start');

@@ -48,13 +48,13 @@ export const DEFAULT_CONFIG: Config = {
   trials: 400,
   subsetRatio: 0.7,
   seed: 1,
-  epochs: 20,
+  epochs: 12,
   batchSize: 64,
   learningRate: 0.05,
   momentum: 0.9,
   warmupFraction: 0.15,
-  weightDecay: 5e-4,
-  hiddenUnits: 256,
+  weightDecay: 0,
+  hiddenUnits: 128,
   augment: 'none',
   backend: 'auto',
   workers: availableParallelism(),
@@ -157,7 +157,7 @@ export function validateOverrides(raw: unknown, where: string, label: SettingLab
     }
     checkFields(synthetic as Record<string, unknown>, SYNTHETIC_RULES, where, label, 'synthetic.');
   }
-  return raw as ConfigOverrides;
+  return raw;
 }
 
 /** Applies override layers in order (later wins) on top of the built-in defaults. */

@@ -74,7 +74,7 @@ export class RunDirectory {
       throw new UsageError(`${this.manifestPath} is not valid JSON; restore it or start a new run in another --run-dir`);
     }
     if (manifest.format !== RUN_FORMAT) {
-      throw new UsageError(`${this.manifestPath} has format ${JSON.stringify(manifest.format)}, this memorize reads ${RUN_FORMAT}`);
+      throw new UsageError(`${this.manifestPath} has format ${JSON.stringify((manifest as { format: unknown }).format)}, this memorize reads ${RUN_FORMAT}`);
     }
     return manifest;
   }

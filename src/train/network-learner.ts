@@ -63,6 +63,8 @@ export class NetworkLearner implements Learner {
     } finally {
       model.dispose();
       optimizer.dispose();
+      // tfjs 4.22's MomentumOptimizer.dispose() skips SGDOptimizer's learning-rate scalar `c`: one leaked tensor a trial.
+      (optimizer as unknown as { c?: tf.Scalar }).c?.dispose();
     }
   }
 
@@ -99,7 +101,7 @@ export class NetworkLearner implements Learner {
     for (let start = 0; start < n; start += PREDICT_BATCH) {
       const size = Math.min(PREDICT_BATCH, n - start);
       const classes = tf.tidy(() => (model.predict(images.slice(start, size)) as tf.Tensor2D).argMax(1));
-      out.set(classes.dataSync() as Int32Array, start);
+      out.set(classes.dataSync(), start);
       classes.dispose();
     }
     return out;

@@ -32,3 +32,6 @@ async function handle(request: WorkerRequest): Promise<void> {
 process.on('message', (request: WorkerRequest) => {
   handle(request).catch(failed);
 });
+
+// A parent that dies (killed run) closes the channel: stop too, leaving finished trial files as they are.
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,34 @@
+// Helpers for kernels built as composites of other kernels of the same backend: the composite calls
+// their kernel functions directly (not through the engine), so it must free its intermediates itself.
+import * as tf from '@tensorflow/tfjs';
+
+/** Runs kernel `name` of `backendName` on `inputs`; throws if that backend lacks it. */
+export function callKernel(
+  name: string,
+  backendName: string,
+  backend: object,
+  inputs: tf.NamedTensorInfoMap,
+  attrs: tf.NamedAttrMap = {},
+): tf.TensorInfo {
+  const config = tf.getKernel(name, backendName) as tf.KernelConfig | undefined;
+  if (config === undefined) throw new Error(`kernel ${name} is not registered for backend '${backendName}'`);
+  const out = config.kernelFunc({ inputs, backend, attrs });
+  if (Array.isArray(out)) throw new Error(`kernel ${name} returned ${out.length} outputs, expected one`);
+  return out;
+}
+
+/**
+ * Frees intermediates. Data-sharing kernels (Reshape on wasm and webgpu) only bump a reference count,
+ * so disposing a reshaped view and its source is right: the data goes when the last holder lets go.
+ */
+export function free(backend: object, ...infos: tf.TensorInfo[]): void {
+  for (const info of infos) (backend as tf.KernelBackend).disposeData(info.dataId);
+}
+
+/** Normalizes a stride or dilation attribute to [height, width]. */
+export function pair(value: number | readonly number[]): [number, number] {
+  if (typeof value === 'number') return [value, value];
+  const [h, w] = value;
+  if (h === undefined || w === undefined) throw new Error(`expected a pair, got [${value.join(', ')}]`);
+  return [h, w];
+}
