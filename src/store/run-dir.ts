@@ -73,9 +73,8 @@ export class RunDirectory {
     } catch {
       throw new UsageError(`${this.manifestPath} is not valid JSON; restore it or start a new run in another --run-dir`);
     }
-    if (manifest.format !== RUN_FORMAT) {
-      throw new UsageError(`${this.manifestPath} has format ${JSON.stringify((manifest as { format: unknown }).format)}, this memorize reads ${RUN_FORMAT}`);
-    }
+    const format: string = manifest.format; // as written in the file, which may be another version
+    if (format !== RUN_FORMAT) throw new UsageError(`${this.manifestPath} has format ${JSON.stringify(format)}, this memorize reads ${RUN_FORMAT}`);
     return manifest;
   }
 
