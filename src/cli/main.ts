@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG, BACKEND_NAMES } from '../config/schema.js';
 import { DATASETS } from '../data/registry.js';
 import { MODELS } from '../models/registry.js';
 import { UsageError } from '../errors.js';
+import { SOURCES, fetchData } from '../commands/data-fetch.js';
 import { estimate } from '../commands/estimate.js';
 import { pairs } from '../commands/pairs.js';
 import { train } from '../commands/train.js';
@@ -102,6 +103,16 @@ function buildProgram(print: (text: string) => void): Command {
       print(await runPairs(runDir, flags));
     },
   );
+  program
+    .command('data')
+    .description('manage data sets')
+    .command('fetch <name>')
+    .description(`download a data set from its official source and verify its published checksum (${Object.keys(SOURCES).join(', ')})`)
+    .option('--data-dir <dir>', 'where to put it (default: $MEMORIZE_DATA/<name>, else ~/.cache/memorize/<name>, where train looks)')
+    .action(async (name: string, flags: Record<string, unknown>) => {
+      const dir = await fetchData({ name, ...(typeof flags['dataDir'] === 'string' && { dataDir: flags['dataDir'] }) });
+      print(`fetched ${name} into ${dir} (checksums verified)`);
+    });
   program
     .command('backends')
     .description('list every TensorFlow.js backend: available, or why not, and which one --backend auto picks')

@@ -1,20 +1,28 @@
 // Where data set files live: the directories to try (--data-dir, $MEMORIZE_DATA, system packages)
 // and which of a file's accepted names exists in a directory.
 import { stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import path from 'node:path';
 
 /** Where Debian's `dataset-fashion-mnist` package installs the four gzipped IDX files. */
 export const DEBIAN_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
+/** Where `memorize data fetch` puts data set `name` by default: $MEMORIZE_DATA/<name>, else ~/.cache/memorize/<name>. */
+export function defaultDataDirectory(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const root = env['MEMORIZE_DATA'];
+  return path.join(root !== undefined && root !== '' ? root : path.join(homedir(), '.cache', 'memorize'), name);
+}
+
 /**
  * Directories to look in for data set `name`, in order: only `dataDir` when given; otherwise
- * `$MEMORIZE_DATA/<name>`, `$MEMORIZE_DATA`, and for fashion-mnist Debian's install directory.
+ * `$MEMORIZE_DATA/<name>`, `$MEMORIZE_DATA`, ~/.cache/memorize/<name> (where `memorize data fetch`
+ * puts it), and for fashion-mnist Debian's install directory.
  */
 export function dataDirectoryCandidates(name: string, dataDir?: string, env: NodeJS.ProcessEnv = process.env): string[] {
   if (dataDir !== undefined && dataDir !== '') return [dataDir];
-  const candidates: string[] = [];
+  const candidates = [defaultDataDirectory(name, env)];
   const root = env['MEMORIZE_DATA'];
-  if (root !== undefined && root !== '') candidates.push(path.join(root, name), root);
+  if (root !== undefined && root !== '') candidates.push(root);
   if (name === 'fashion-mnist') candidates.push(DEBIAN_FASHION_MNIST_DIR);
   return candidates;
 }

@@ -156,7 +156,8 @@ test('readIdxDataset names missing files and how to get them', async () => {
 test('dataDirectoryCandidates and findDataDirectory', async () => {
   assert.deepEqual(dataDirectoryCandidates('mnist', '/given', { MEMORIZE_DATA: '/root' }), ['/given']);
   assert.deepEqual(dataDirectoryCandidates('mnist', undefined, { MEMORIZE_DATA: '/root' }), ['/root/mnist', '/root']);
-  assert.deepEqual(dataDirectoryCandidates('cifar10', undefined, {}), []);
+  // Without MEMORIZE_DATA: where `memorize data fetch` puts it.
+  assert.deepEqual(dataDirectoryCandidates('cifar10', undefined, {}), [path.join(os.homedir(), '.cache', 'memorize', 'cifar10')]);
   assert.deepEqual(dataDirectoryCandidates('fashion-mnist', undefined, { MEMORIZE_DATA: '/r' }), [
     '/r/fashion-mnist',
     '/r',
