@@ -1,16 +1,36 @@
 // Shared test utilities: temporary directories, the real CLI as a child process, seeded random data,
 // and a brute-force Algorithm 1 straight from the paper's definition.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import seedrandom from 'seedrandom';
+import { UsageError } from '../src/errors.js';
 
 export const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
-export function tempDir(prefix = 'memorize-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+let root: string | undefined;
+
+/** A fresh directory under one per-process root that is removed when the process exits. */
+export function tempDir(): string {
+  if (root === undefined) {
+    const made = mkdtempSync(join(tmpdir(), 'memorize-test-'));
+    process.on('exit', () => rmSync(made, { recursive: true, force: true }));
+    root = made;
+  }
+  return mkdtempSync(join(root, 'd-'));
+}
+
+/** Asserts that `promise` rejects with a one-line UsageError whose message contains every part. */
+export async function rejectsUsage(promise: Promise<unknown>, ...parts: string[]): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof UsageError, `not a UsageError: ${String(error)}`);
+    assert.ok(!error.message.includes('\n'), `message has several lines: ${error.message}`);
+    for (const part of parts) assert.ok(error.message.includes(part), `"${part}" not in: ${error.message}`);
+    return true;
+  });
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {

@@ -18,22 +18,12 @@
 // Initialization: He-normal convolution kernels, Glorot-uniform dense kernel, each with its own seed.
 // Layer names are stable (stem.conv, inc1.b3.bn, down1.pool, fc, ...), so two builds match by name.
 import * as tf from '@tensorflow/tfjs';
-import { BATCH_NORM_DEFAULTS, glorotUniform, heNormal, makeSeeder, kernelDecay } from './init.js';
+import { BATCH_NORM_DEFAULTS, type BuilderContext, glorotUniform, heNormal, kernelDecay, makeSeeder, single } from './init.js';
 import type { NetworkBuilder } from './types.js';
-
-interface Ctx {
-  nextSeed: () => number;
-  decay: ReturnType<typeof kernelDecay>;
-}
-
-function one(out: tf.SymbolicTensor | tf.SymbolicTensor[] | tf.Tensor | tf.Tensor[]): tf.SymbolicTensor {
-  if (out instanceof tf.SymbolicTensor) return out;
-  throw new Error('expected a single symbolic tensor');
-}
 
 /** Conv module: conv (no bias) + batch norm + ReLU. */
 function convModule(
-  ctx: Ctx,
+  ctx: BuilderContext,
   x: tf.SymbolicTensor,
   name: string,
   filters: number,
@@ -53,28 +43,28 @@ function convModule(
   });
   const bn = tf.layers.batchNormalization({ name: `${name}.bn`, axis: -1, ...BATCH_NORM_DEFAULTS });
   const relu = tf.layers.reLU({ name: `${name}.relu` });
-  return one(relu.apply(one(bn.apply(one(conv.apply(x))))));
+  return single(relu.apply(single(bn.apply(single(conv.apply(x))))));
 }
 
 function concat(xs: tf.SymbolicTensor[], name: string): tf.SymbolicTensor {
-  return one(tf.layers.concatenate({ name, axis: -1 }).apply(xs));
+  return single(tf.layers.concatenate({ name, axis: -1 }).apply(xs));
 }
 
-function inception(ctx: Ctx, x: tf.SymbolicTensor, name: string, c1: number, c3: number): tf.SymbolicTensor {
+function inception(ctx: BuilderContext, x: tf.SymbolicTensor, name: string, c1: number, c3: number): tf.SymbolicTensor {
   const b1 = convModule(ctx, x, `${name}.b1`, c1, 1, 1, 'same');
   const b3 = convModule(ctx, x, `${name}.b3`, c3, 3, 1, 'same');
   return concat([b1, b3], `${name}.concat`);
 }
 
-function downsample(ctx: Ctx, x: tf.SymbolicTensor, name: string, c: number): tf.SymbolicTensor {
+function downsample(ctx: BuilderContext, x: tf.SymbolicTensor, name: string, c: number): tf.SymbolicTensor {
   const conv = convModule(ctx, x, `${name}.b3`, c, 3, 2, 'valid');
-  const pool = one(tf.layers.maxPooling2d({ name: `${name}.pool`, poolSize: 3, strides: 2, padding: 'valid' }).apply(x));
+  const pool = single(tf.layers.maxPooling2d({ name: `${name}.pool`, poolSize: 3, strides: 2, padding: 'valid' }).apply(x));
   return concat([conv, pool], `${name}.concat`);
 }
 
 /** Zhang et al. (2017)'s small Inception, returning logits. */
 export const buildInceptionSmall: NetworkBuilder = (spec) => {
-  const ctx: Ctx = { nextSeed: makeSeeder(spec.seed), decay: kernelDecay(spec.weightDecay) };
+  const ctx: BuilderContext = { nextSeed: makeSeeder(spec.seed), decay: kernelDecay(spec.weightDecay) };
   const input = tf.input({ shape: [...spec.inputShape], name: 'input' });
   let x = convModule(ctx, input, 'stem', 96, 3, 1, 'same');
   x = inception(ctx, x, 'inc1', 32, 32);
@@ -87,8 +77,8 @@ export const buildInceptionSmall: NetworkBuilder = (spec) => {
   x = downsample(ctx, x, 'down2', 96);
   x = inception(ctx, x, 'inc7', 176, 160);
   x = inception(ctx, x, 'inc8', 176, 160);
-  x = one(tf.layers.globalAveragePooling2d({ name: 'avgpool' }).apply(x));
-  const logits = one(
+  x = single(tf.layers.globalAveragePooling2d({ name: 'avgpool' }).apply(x));
+  const logits = single(
     tf.layers
       .dense({
         name: 'fc',

@@ -37,3 +37,15 @@ export function kernelDecay(weightDecay: number): { kernelRegularizer?: ReturnTy
 
 /** Batch-norm settings matching PyTorch's defaults (tfjs defaults to momentum 0.99, epsilon 1e-3). */
 export const BATCH_NORM_DEFAULTS = { momentum: 0.9, epsilon: 1e-5 } as const;
+
+/** What the functional-API builders thread through their layer helpers. */
+export interface BuilderContext {
+  nextSeed: () => number; // distinct non-zero initializer seeds
+  decay: ReturnType<typeof kernelDecay>; // spread into conv and dense layer arguments
+}
+
+/** The single symbolic output of a layer applied in the functional API. */
+export function single(out: tf.SymbolicTensor | tf.SymbolicTensor[] | tf.Tensor | tf.Tensor[]): tf.SymbolicTensor {
+  if (out instanceof tf.SymbolicTensor) return out;
+  throw new Error('expected a single symbolic tensor');
+}

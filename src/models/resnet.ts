@@ -15,24 +15,14 @@
 // so two builds have the same layer names and weight `originalName`s (`layer2.0.conv1/kernel`; tfjs makes the
 // variables' `name` unique per process by suffixing `_1`, `_2`, ...).
 import * as tf from '@tensorflow/tfjs';
-import { BATCH_NORM_DEFAULTS, makeSeeder, kernelDecay } from './init.js';
+import { BATCH_NORM_DEFAULTS, type BuilderContext, kernelDecay, makeSeeder, single } from './init.js';
 import type { NetworkBuilder, NetworkSpec } from './types.js';
 
 /** Variance lost by tfjs's normal initializer, which truncates at two standard deviations. */
 const TRUNCATED_NORMAL_STDDEV = 0.8796256610342398;
 
-interface Ctx {
-  nextSeed: () => number;
-  decay: ReturnType<typeof kernelDecay>;
-}
-
-function one(out: tf.SymbolicTensor | tf.SymbolicTensor[] | tf.Tensor | tf.Tensor[]): tf.SymbolicTensor {
-  if (out instanceof tf.SymbolicTensor) return out;
-  throw new Error('expected a single symbolic tensor');
-}
-
 function conv(
-  ctx: Ctx,
+  ctx: BuilderContext,
   x: tf.SymbolicTensor,
   name: string,
   filters: number,
@@ -43,10 +33,10 @@ function conv(
   let padding: 'same' | 'valid' = 'same';
   if (kernelSize > 1 && stride > 1) {
     // PyTorch's padding=k//2 on both sides; TF 'same' would pad only bottom/right for even inputs.
-    input = one(tf.layers.zeroPadding2d({ padding: Math.floor(kernelSize / 2), name: `${name}.pad` }).apply(x));
+    input = single(tf.layers.zeroPadding2d({ padding: Math.floor(kernelSize / 2), name: `${name}.pad` }).apply(x));
     padding = 'valid';
   }
-  return one(
+  return single(
     tf.layers
       .conv2d({
         name,
@@ -68,15 +58,15 @@ function conv(
 }
 
 function bn(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
-  return one(tf.layers.batchNormalization({ name, axis: -1, ...BATCH_NORM_DEFAULTS }).apply(x));
+  return single(tf.layers.batchNormalization({ name, axis: -1, ...BATCH_NORM_DEFAULTS }).apply(x));
 }
 
 function relu(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
-  return one(tf.layers.reLU({ name }).apply(x));
+  return single(tf.layers.reLU({ name }).apply(x));
 }
 
 function add(a: tf.SymbolicTensor, b: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
-  return one(tf.layers.add({ name }).apply([a, b]));
+  return single(tf.layers.add({ name }).apply([a, b]));
 }
 
 function channels(x: tf.SymbolicTensor): number {
@@ -86,30 +76,30 @@ function channels(x: tf.SymbolicTensor): number {
 }
 
 /** The projection shortcut, or the identity when the block keeps the shape. */
-function shortcut(ctx: Ctx, x: tf.SymbolicTensor, name: string, outChannels: number, stride: number): tf.SymbolicTensor {
+function shortcut(ctx: BuilderContext, x: tf.SymbolicTensor, name: string, outChannels: number, stride: number): tf.SymbolicTensor {
   if (stride === 1 && channels(x) === outChannels) return x;
   return bn(conv(ctx, x, `${name}.downsample.0`, outChannels, 1, stride), `${name}.downsample.1`);
 }
 
 /** torchvision BasicBlock (expansion 1). */
-function basicBlock(ctx: Ctx, x: tf.SymbolicTensor, name: string, planes: number, stride: number): tf.SymbolicTensor {
+function basicBlock(ctx: BuilderContext, x: tf.SymbolicTensor, name: string, planes: number, stride: number): tf.SymbolicTensor {
   let out = relu(bn(conv(ctx, x, `${name}.conv1`, planes, 3, stride), `${name}.bn1`), `${name}.relu1`);
   out = bn(conv(ctx, out, `${name}.conv2`, planes, 3, 1), `${name}.bn2`);
   return relu(add(out, shortcut(ctx, x, name, planes, stride), `${name}.add`), `${name}.relu2`);
 }
 
 /** torchvision Bottleneck (v1.5: stride on the 3x3 conv; expansion 4). */
-function bottleneck(ctx: Ctx, x: tf.SymbolicTensor, name: string, planes: number, stride: number): tf.SymbolicTensor {
+function bottleneck(ctx: BuilderContext, x: tf.SymbolicTensor, name: string, planes: number, stride: number): tf.SymbolicTensor {
   let out = relu(bn(conv(ctx, x, `${name}.conv1`, planes, 1, 1), `${name}.bn1`), `${name}.relu1`);
   out = relu(bn(conv(ctx, out, `${name}.conv2`, planes, 3, stride), `${name}.bn2`), `${name}.relu2`);
   out = bn(conv(ctx, out, `${name}.conv3`, planes * 4, 1, 1), `${name}.bn3`);
   return relu(add(out, shortcut(ctx, x, name, planes * 4, stride), `${name}.add`), `${name}.relu3`);
 }
 
-type Block = (ctx: Ctx, x: tf.SymbolicTensor, name: string, planes: number, stride: number) => tf.SymbolicTensor;
+type Block = (ctx: BuilderContext, x: tf.SymbolicTensor, name: string, planes: number, stride: number) => tf.SymbolicTensor;
 
 function buildResnet(spec: NetworkSpec, block: Block, layers: readonly number[], modelName: string): tf.LayersModel {
-  const ctx: Ctx = { nextSeed: makeSeeder(spec.seed), decay: kernelDecay(spec.weightDecay) };
+  const ctx: BuilderContext = { nextSeed: makeSeeder(spec.seed), decay: kernelDecay(spec.weightDecay) };
   const input = tf.input({ shape: [...spec.inputShape], name: 'input' });
   // CIFAR stem: one 3x3 stride-1 conv + BN + ReLU instead of 7x7/2 conv + 3x3/2 max-pool.
   let x = relu(bn(conv(ctx, input, 'conv1', 64, 3, 1), 'bn1'), 'relu');
@@ -119,10 +109,10 @@ function buildResnet(spec: NetworkSpec, block: Block, layers: readonly number[],
       x = block(ctx, x, `layer${stage + 1}.${i}`, planes, i === 0 && stage > 0 ? 2 : 1);
     }
   });
-  x = one(tf.layers.globalAveragePooling2d({ name: 'avgpool' }).apply(x));
+  x = single(tf.layers.globalAveragePooling2d({ name: 'avgpool' }).apply(x));
   const fanIn = channels(x);
   const bound = 1 / Math.sqrt(fanIn);
-  const logits = one(
+  const logits = single(
     tf.layers
       .dense({
         name: 'fc',

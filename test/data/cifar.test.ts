@@ -1,11 +1,10 @@
 // Tests for the CIFAR binary reader on tiny record files written into a temp directory.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readCifar } from '../../src/data/cifar.js';
-import { UsageError } from '../../src/errors.js';
+import { rejectsUsage, tempDir } from '../helpers.js';
 
 /** Pixel value of channel c at pixel p (= y*32+x) of example `id`. */
 const pixel = (id: number, c: number, p: number): number => (id * 37 + c * 85 + p * 7) & 0xff;
@@ -18,13 +17,6 @@ function record(id: number, labelBytes: number[]): Buffer {
   return out;
 }
 
-const made: string[] = [];
-after(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'memorize-cifar-'));
-  made.push(dir);
-  return dir;
-}
 
 /** CIFAR-10: batches of 1, 2, 1, 1, 1 examples (ids 0..5, label = id), test ids 10..12 with labels 9, 0, 3. */
 async function writeCifar10(dir: string): Promise<void> {
@@ -46,15 +38,6 @@ async function writeCifar100(dir: string): Promise<void> {
 }
 
 /** Asserts `promise` rejects with a one-line UsageError containing every one of `parts`. */
-async function rejectsUsage(promise: Promise<unknown>, ...parts: string[]): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof UsageError, `not a UsageError: ${String(error)}`);
-    assert.ok(!error.message.includes('\n'), `message has several lines: ${error.message}`);
-    for (const part of parts) assert.ok(error.message.includes(part), `"${part}" not in: ${error.message}`);
-    return true;
-  });
-}
-
 /** Checks pixels of example `index` (written as `id`) at several (y, x, c), incl. the planar->HWC mapping. */
 function assertPixels(images: Uint8Array, index: number, id: number): void {
   for (const [y, x] of [[0, 0], [0, 1], [1, 0], [15, 16], [31, 31]] as const) {
@@ -65,7 +48,7 @@ function assertPixels(images: Uint8Array, index: number, id: number): void {
 }
 
 test('readCifar reads CIFAR-10 labels, shapes and HWC pixels', async () => {
-  const dir = await tempDir();
+  const dir = tempDir();
   await writeCifar10(dir);
   const data = await readCifar(dir, 'cifar10');
   assert.equal(data.name, 'cifar10');
@@ -86,7 +69,7 @@ test('readCifar reads CIFAR-10 labels, shapes and HWC pixels', async () => {
 });
 
 test('readCifar reads CIFAR-100 fine and coarse labels', async () => {
-  const dir = await tempDir();
+  const dir = tempDir();
   await writeCifar100(dir);
   const data = await readCifar(dir, 'cifar100');
   assert.equal(data.name, 'cifar100');
@@ -101,7 +84,7 @@ test('readCifar reads CIFAR-100 fine and coarse labels', async () => {
 });
 
 test('readCifar finds the files in the archive folder', async () => {
-  const dir = await tempDir();
+  const dir = tempDir();
   await mkdir(path.join(dir, 'cifar-10-batches-bin'));
   await writeCifar10(path.join(dir, 'cifar-10-batches-bin'));
   await mkdir(path.join(dir, 'cifar-100-binary'));
@@ -111,7 +94,7 @@ test('readCifar finds the files in the archive folder', async () => {
 });
 
 test('readCifar fingerprint depends on every byte', async () => {
-  const [a, b] = [await tempDir(), await tempDir()];
+  const [a, b] = [tempDir(), tempDir()];
   await writeCifar100(a);
   await writeCifar100(b);
   const before = (await readCifar(a, 'cifar100')).fingerprint;
@@ -123,14 +106,14 @@ test('readCifar fingerprint depends on every byte', async () => {
 });
 
 test('readCifar rejects a truncated file', async () => {
-  const dir = await tempDir();
+  const dir = tempDir();
   await writeCifar10(dir);
   await writeFile(path.join(dir, 'data_batch_3.bin'), record(2, [2]).subarray(0, 3000));
   await rejectsUsage(readCifar(dir, 'cifar10'), 'data_batch_3.bin', '3073');
 });
 
 test('readCifar rejects a foreign file', async () => {
-  const dir = await tempDir();
+  const dir = tempDir();
   await writeCifar100(dir);
   const random = Buffer.alloc(5000);
   for (let i = 0; i < random.length; i++) random[i] = (i * 2654435761) >>> 24;
@@ -139,12 +122,12 @@ test('readCifar rejects a foreign file', async () => {
 });
 
 test('readCifar rejects labels out of range', async () => {
-  const dir = await tempDir();
+  const dir = tempDir();
   await writeCifar10(dir);
   await writeFile(path.join(dir, 'test_batch.bin'), Buffer.concat([record(10, [9]), record(11, [10])]));
   await rejectsUsage(readCifar(dir, 'cifar10'), 'test_batch.bin', 'label 10');
 
-  const dir100 = await tempDir();
+  const dir100 = tempDir();
   await writeCifar100(dir100);
   await writeFile(path.join(dir100, 'test.bin'), record(20, [1, 100]));
   await rejectsUsage(readCifar(dir100, 'cifar100'), 'test.bin', 'fine label 100');
@@ -153,11 +136,11 @@ test('readCifar rejects labels out of range', async () => {
 });
 
 test('readCifar names missing files, the directory and how to get them', async () => {
-  const dir = await tempDir();
+  const dir = tempDir();
   await writeCifar10(dir);
   await writeFile(path.join(dir, 'data_batch_4.bin'), '');
   await rejectsUsage(readCifar(dir, 'cifar10'), 'data_batch_4.bin');
-  const empty = await tempDir();
+  const empty = tempDir();
   await rejectsUsage(
     readCifar(empty, 'cifar100'),
     'train.bin',
@@ -168,7 +151,7 @@ test('readCifar names missing files, the directory and how to get them', async (
     '--data-dir',
     'MEMORIZE_DATA',
   );
-  const partial = await tempDir();
+  const partial = tempDir();
   await writeCifar10(partial);
   await rm(path.join(partial, 'data_batch_2.bin'));
   await rejectsUsage(readCifar(partial, 'cifar10'), 'missing data_batch_2.bin in', '`memorize data fetch cifar10`');

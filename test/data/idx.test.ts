@@ -1,23 +1,16 @@
 // Tests for the IDX (MNIST / Fashion-MNIST) reader and the data directory lookup, on tiny files in a
 // temp directory, plus the real Fashion-MNIST when Debian's dataset-fashion-mnist is installed.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readIdxDataset } from '../../src/data/idx.js';
 import { DEBIAN_FASHION_MNIST_DIR, dataDirectoryCandidates, findDataDirectory } from '../../src/data/locate.js';
-import { UsageError } from '../../src/errors.js';
+import { rejectsUsage, tempDir } from '../helpers.js';
 
-const made: string[] = [];
-after(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'memorize-idx-'));
-  made.push(dir);
-  return dir;
-}
 
 const pixel = (id: number, p: number): number => (id * 31 + p * 3) & 0xff;
 
@@ -52,17 +45,8 @@ async function writeIdx(dir: string, gzip: (file: string) => boolean = () => fal
   }
 }
 
-async function rejectsUsage(promise: Promise<unknown>, ...parts: string[]): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof UsageError, `not a UsageError: ${String(error)}`);
-    assert.ok(!error.message.includes('\n'), `message has several lines: ${error.message}`);
-    for (const part of parts) assert.ok(error.message.includes(part), `"${part}" not in: ${error.message}`);
-    return true;
-  });
-}
-
 test('readIdxDataset reads plain IDX files', async () => {
-  const dir = await tempDir();
+  const dir = tempDir();
   await writeIdx(dir);
   const data = await readIdxDataset(dir, 'mnist');
   assert.equal(data.name, 'mnist');
@@ -80,11 +64,11 @@ test('readIdxDataset reads plain IDX files', async () => {
 });
 
 test('readIdxDataset reads gzipped files, detected by content, with the same fingerprint', async () => {
-  const plain = await tempDir();
+  const plain = tempDir();
   await writeIdx(plain);
-  const gz = await tempDir();
+  const gz = tempDir();
   await writeIdx(gz, () => true);
-  const mixed = await tempDir();
+  const mixed = tempDir();
   await writeIdx(mixed, (name) => name.includes('labels'));
   const expected = await readIdxDataset(plain, 'fashion-mnist');
   for (const dir of [gz, mixed]) {
@@ -92,7 +76,7 @@ test('readIdxDataset reads gzipped files, detected by content, with the same fin
     assert.deepEqual(data, expected);
   }
   // A gzipped file without .gz in its name, and a plain one with it.
-  const swapped = await tempDir();
+  const swapped = tempDir();
   await writeIdx(swapped);
   await writeFile(path.join(swapped, 'train-images-idx3-ubyte'), gzipSync(imagesFile([0, 1, 2, 3, 4])));
   await rm(path.join(swapped, 't10k-labels-idx1-ubyte'));
@@ -101,7 +85,7 @@ test('readIdxDataset reads gzipped files, detected by content, with the same fin
 });
 
 test('readIdxDataset fingerprint changes when a byte changes', async () => {
-  const dir = await tempDir();
+  const dir = tempDir();
   await writeIdx(dir);
   const before = (await readIdxDataset(dir, 'mnist')).fingerprint;
   const images = imagesFile([10, 11, 12]);
@@ -111,7 +95,7 @@ test('readIdxDataset fingerprint changes when a byte changes', async () => {
 });
 
 test('readIdxDataset rejects truncated, oversized, foreign and corrupt files', async () => {
-  const dir = await tempDir();
+  const dir = tempDir();
   await writeIdx(dir);
   const file = path.join(dir, 'train-images-idx3-ubyte');
   await writeFile(file, imagesFile([0, 1, 2, 3, 4]).subarray(0, 1000));
@@ -130,7 +114,7 @@ test('readIdxDataset rejects truncated, oversized, foreign and corrupt files', a
 });
 
 test('readIdxDataset rejects count mismatch and labels out of range', async () => {
-  const dir = await tempDir();
+  const dir = tempDir();
   await writeIdx(dir);
   await writeFile(path.join(dir, 't10k-labels-idx1-ubyte'), labelsFile([9, 2]));
   await rejectsUsage(readIdxDataset(dir, 'mnist'), 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte');
@@ -139,11 +123,11 @@ test('readIdxDataset rejects count mismatch and labels out of range', async () =
 });
 
 test('readIdxDataset names missing files and how to get them', async () => {
-  const dir = await tempDir();
+  const dir = tempDir();
   await writeIdx(dir, (name) => name.startsWith('t10k'));
   await rm(path.join(dir, 't10k-labels-idx1-ubyte.gz'));
   await rejectsUsage(readIdxDataset(dir, 'mnist'), 't10k-labels-idx1-ubyte', dir, '`memorize data fetch mnist`', '--data-dir');
-  const empty = await tempDir();
+  const empty = tempDir();
   await rejectsUsage(
     readIdxDataset(empty, 'fashion-mnist'),
     'train-images-idx3-ubyte',
@@ -163,7 +147,7 @@ test('dataDirectoryCandidates and findDataDirectory', async () => {
     '/r',
     DEBIAN_FASHION_MNIST_DIR,
   ]);
-  const [empty, full] = [await tempDir(), await tempDir()];
+  const [empty, full] = [tempDir(), tempDir()];
   await writeIdx(full, (name) => name.includes('images'));
   const required = [['t10k-images-idx3-ubyte', 't10k-images-idx3-ubyte.gz'], ['train-labels-idx1-ubyte']];
   assert.equal(await findDataDirectory([empty, full], required), full);
