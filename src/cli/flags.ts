@@ -16,6 +16,11 @@ export const CONFIG_FLAGS = {
   epochs: true,
   batchSize: true,
   learningRate: true,
+  augment: false,
+  probeNetwork: false,
+  probeEpochs: true,
+  limitTrain: true,
+  limitTest: true,
   backend: false,
   workers: true,
 } as const satisfies Partial<Record<keyof Config, boolean>>;
@@ -35,6 +40,12 @@ export function flagOverrides(flags: Record<string, unknown>): ConfigOverrides {
     const value = flags[key];
     if (typeof value !== 'string') continue;
     overrides[key] = numeric && NUMBER.test(value) ? Number(value) : value;
+  }
+  const record = flags['record'];
+  if (record !== undefined) {
+    // --record names what to store beyond correctness; margins is the one thing there is.
+    if (record !== 'margins') throw new UsageError(`--record must be margins, got ${JSON.stringify(record)}`);
+    overrides['recordMargins'] = true;
   }
   return validateOverrides(overrides, 'invalid option', kebab);
 }

@@ -3,7 +3,7 @@
 // calls the core function of the same name, and prints what it returns. One top-level catch turns a
 // UsageError into one line on stderr and exit code 2; anything else is a bug and keeps its stack.
 import { Command, CommanderError, Option } from 'commander';
-import { DEFAULT_CONFIG, BACKEND_NAMES } from '../config/schema.js';
+import { AUGMENTATIONS, DEFAULT_CONFIG, BACKEND_NAMES } from '../config/schema.js';
 import { DATASETS } from '../data/registry.js';
 import { MODELS } from '../models/registry.js';
 import { UsageError } from '../errors.js';
@@ -29,7 +29,13 @@ function addTrainOptions(command: Command): Command {
     .option('--seed <s>', `run seed; trial k's subset and initialisation depend only on (seed, k) (default: ${d.seed})`)
     .option('--epochs <e>', `training epochs per trial (default: ${d.epochs})`)
     .option('--batch-size <b>', `SGD batch size (default: ${d.batchSize})`)
-    .option('--learning-rate <lr>', `peak learning rate of the warm-up/linear-decay schedule (default: ${d.learningRate})`)
+    .option('--learning-rate <lr>', `peak learning rate of the schedule (config "schedule": warmup-linear or warmup-step) (default: ${d.learningRate})`)
+    .option('--augment <kind>', `training augmentation: ${AUGMENTATIONS.join(', ')} (crop-flip: random crop of the zero-padded image + left-right flip) (default: ${d.augment})`)
+    .option('--limit-train <n>', 'use a stratified subset of n training examples, the same for every seed (default: all)')
+    .option('--limit-test <n>', 'use a stratified subset of n test examples (default: all)')
+    .option('--record <what>', 'also store per-example margins (correct-class logit minus the best other) in every trial: margins')
+    .option('--probe-network <name>', `linear-probe: network trained once on the full training set for representations (default: ${d.probeNetwork})`)
+    .option('--probe-epochs <e>', `linear-probe: training epochs of that network (default: ${d.probeEpochs})`)
     .addOption(new Option('--backend <name>', `TensorFlow.js backend; auto tries ${BACKEND_NAMES.slice(1).join(', ')} in that order (default: ${d.backend})`))
     .option('--workers <n>', `trial-running processes on this machine (default: number of cores, ${d.workers} here)`)
     .option('--shard <i/N>', 'run only trials k with k mod N = i (default: SLURM_ARRAY_TASK_ID/COUNT in a Slurm job array, else all)')

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { hashConfig, subsetSize, type Config } from '../config/schema.js';
 import { loadDataset, type DataOptions } from '../data/registry.js';
 import { createLogger } from '../log.js';
-import { modelEntry } from '../models/registry.js';
+import { checkModelSettings } from '../models/registry.js';
 import { RunDirectory, type RunManifest } from '../store/run-dir.js';
 import { runTrials, type TrialDone } from '../train/runner.js';
 
@@ -42,7 +42,7 @@ const versions = (): Record<string, string> => ({
 export async function train(options: TrainOptions): Promise<TrainSummary> {
   const started = performance.now();
   const { config } = options;
-  modelEntry(config.model); // unknown models fail before any work
+  checkModelSettings(config); // unknown models and impossible settings fail before any work
   const shard = options.shard ?? { index: 0, count: 1 };
   const dataset = await loadDataset(config, options.data ?? {});
   const n = dataset.train.labels.length;

@@ -8,6 +8,8 @@ export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 
 export type BackendName = (typeof BACKEND_NAMES)[number];
 export const AUGMENTATIONS = ['none', 'crop-flip'] as const;
 export type Augmentation = (typeof AUGMENTATIONS)[number];
+export const SCHEDULES = ['warmup-linear', 'warmup-step'] as const;
+export type Schedule = (typeof SCHEDULES)[number];
 
 /** Parameters of the embedded `synthetic-longtail` data set (the paper's long-tail model). */
 export interface SyntheticConfig {
@@ -31,12 +33,20 @@ export interface Config {
   seed: number; // run seed: trial k's subset and initialisation depend only on (seed, k)
   epochs: number; // passes over the subset per trial
   batchSize: number; // examples per SGD step
-  learningRate: number; // peak learning rate of the warm-up / linear-decay schedule
+  learningRate: number; // peak learning rate of the schedule
   momentum: number; // SGD momentum
-  warmupFraction: number; // fraction of steps over which lr rises linearly from 0 to its peak
-  weightDecay: number; // SGD weight decay (an l2 penalty of weightDecay / 2 on kernels)
+  schedule: Schedule; // warmup-linear: warm-up, then linear decay to 0 (CIFAR, MNIST); warmup-step: warm-up, then 10x decays at decayEpochs (ImageNet)
+  warmupFraction: number; // fraction of all steps over which lr rises linearly from 0 to its peak
+  decayEpochs: number[]; // warmup-step only: lr is divided by 10 after each of these many epochs (ascending; ImageNet 30, 60, 90)
+  weightDecay: number; // SGD weight decay (an l2 penalty of weightDecay / 2 on conv and dense kernels)
   hiddenUnits: number; // width of the mlp's hidden layers and the cnn's dense layer
-  augment: Augmentation; // per-example augmentation during training
+  augment: Augmentation; // per-example augmentation during training: crop-flip = random crop of the zero-padded image + left-right flip
+  cropPadding: number; // crop-flip only: zero padding on each side before the random crop, in pixels
+  probeNetwork: string; // linear-probe only: the network trained once on the full training set for representations
+  probeEpochs: number; // linear-probe only: training epochs of that network (epochs is the linear model's)
+  limitTrain: number | null; // use a stratified subset of this many training examples; null = all
+  limitTest: number | null; // same for the test set
+  recordMargins: boolean; // also store each example's correct-class logit minus the best other logit
   backend: BackendName; // TensorFlow.js backend; auto picks the fastest available
   workers: number; // trial-running processes on this machine
   synthetic: SyntheticConfig;
@@ -52,10 +62,18 @@ export const DEFAULT_CONFIG: Config = {
   batchSize: 64,
   learningRate: 0.05,
   momentum: 0.9,
+  schedule: 'warmup-linear',
   warmupFraction: 0.15,
+  decayEpochs: [],
   weightDecay: 0,
   hiddenUnits: 128,
   augment: 'none',
+  cropPadding: 4,
+  probeNetwork: 'resnet50',
+  probeEpochs: 160,
+  limitTrain: null,
+  limitTest: null,
+  recordMargins: false,
   backend: 'auto',
   workers: availableParallelism(),
   synthetic: {
@@ -74,7 +92,21 @@ export const DEFAULT_CONFIG: Config = {
 
 /** Fields that do not change what a trial computes; left out of the config hash so a run can be
  * extended, resharded or moved to another backend or machine. */
-const RESULT_NEUTRAL_FIELDS: readonly (keyof Config)[] = ['trials', 'backend', 'workers'];
+const RESULT_NEUTRAL_FIELDS: readonly (keyof Config)[] = ['trials', 'backend', 'workers', 'recordMargins'];
+
+/** Settings that matter only in some configurations; elsewhere they are left out of the hash, so
+ * changing an unused one does not split a run. Those added after the first runs (schedule, limits)
+ * are hashed only when set, so runs made before them keep their hash and resume. */
+const APPLIES: Partial<Record<keyof Config, (config: Config) => boolean>> = {
+  synthetic: (c) => c.dataset === 'synthetic-longtail',
+  probeNetwork: (c) => c.model === 'linear-probe',
+  probeEpochs: (c) => c.model === 'linear-probe',
+  decayEpochs: (c) => c.schedule === 'warmup-step',
+  cropPadding: (c) => c.augment === 'crop-flip',
+  schedule: (c) => c.schedule !== 'warmup-linear',
+  limitTrain: (c) => c.limitTrain !== null,
+  limitTest: (c) => c.limitTest !== null,
+};
 
 export type ConfigOverrides = Partial<Omit<Config, 'synthetic'>> & { synthetic?: Partial<SyntheticConfig> };
 
@@ -89,6 +121,12 @@ const numberIn = (min: number, max: number, openMin = false, openMax = false): F
 const oneOf = (values: readonly string[]): FieldRule => (v) =>
   typeof v === 'string' && values.includes(v) ? undefined : `one of ${values.join(', ')}`;
 const nonEmptyString: FieldRule = (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'a non-empty string');
+const nullOr = (rule: FieldRule): FieldRule => (v) => (v === null ? undefined : rule(v) && `null or ${rule(v)}`);
+const boolean: FieldRule = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
+const ascendingEpochs: FieldRule = (v) =>
+  Array.isArray(v) && v.every((e, i) => Number.isSafeInteger(e) && (e as number) >= 1 && (i === 0 || (e as number) > (v[i - 1] as number)))
+    ? undefined
+    : 'an ascending list of integers >= 1 (epochs)';
 
 const RULES: Record<Exclude<keyof Config, 'synthetic'>, FieldRule> = {
   dataset: nonEmptyString,
@@ -100,10 +138,18 @@ const RULES: Record<Exclude<keyof Config, 'synthetic'>, FieldRule> = {
   batchSize: integerFrom(1),
   learningRate: numberIn(0, 100, true),
   momentum: numberIn(0, 1, false, true),
+  schedule: oneOf(SCHEDULES),
   warmupFraction: numberIn(0, 1),
+  decayEpochs: ascendingEpochs,
   weightDecay: numberIn(0, 1),
   hiddenUnits: integerFrom(1),
   augment: oneOf(AUGMENTATIONS),
+  cropPadding: integerFrom(1),
+  probeNetwork: nonEmptyString,
+  probeEpochs: integerFrom(1),
+  limitTrain: nullOr(integerFrom(2)),
+  limitTest: nullOr(integerFrom(1)),
+  recordMargins: boolean,
   backend: oneOf(BACKEND_NAMES),
   workers: integerFrom(1),
 };
@@ -173,10 +219,11 @@ export function resolveConfig(...layers: ConfigOverrides[]): Config {
 
 /** The part of the config that determines trial results (what the hash covers). */
 export function resultConfig(config: Config): Record<string, unknown> {
-  const entries = Object.entries(config).filter(([key]) => !RESULT_NEUTRAL_FIELDS.includes(key as keyof Config));
-  const result = Object.fromEntries(entries);
-  if (config.dataset !== 'synthetic-longtail') delete result['synthetic'];
-  return result;
+  const entries = Object.entries(config).filter(([key]) => {
+    const field = key as keyof Config;
+    return !RESULT_NEUTRAL_FIELDS.includes(field) && (APPLIES[field]?.(config) ?? true);
+  });
+  return Object.fromEntries(entries);
 }
 
 /** sha256 of the canonical JSON (sorted keys) of the result-determining config. */

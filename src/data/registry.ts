@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { cifarRequiredFiles, readCifar, type CifarVariant } from './cifar.js';
 import { idxRequiredFiles, readIdxDataset, type IdxName } from './idx.js';
+import { limitDataset } from './limit.js';
 import { dataDirectoryCandidates, findDataDirectory } from './locate.js';
 import { generateSyntheticLongtail } from './synthetic-longtail.js';
 import type { Dataset } from './types.js';
@@ -43,8 +44,9 @@ export const DATASETS: Record<string, DatasetEntry> = {
   'fashion-mnist': idx('fashion-mnist', "Fashion-MNIST, IDX files (Debian's dataset-fashion-mnist)"),
 };
 
+/** Reads the configured data set, cut down to limitTrain / limitTest examples when they are set. */
 export async function loadDataset(config: Config, options: DataOptions): Promise<Dataset> {
   const entry = DATASETS[config.dataset];
   if (!entry) throw new UsageError(`unknown data set "${config.dataset}"; expected one of ${Object.keys(DATASETS).join(', ')}`);
-  return entry.load(config, options);
+  return limitDataset(await entry.load(config, options), { train: config.limitTrain, test: config.limitTest });
 }

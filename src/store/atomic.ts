@@ -1,6 +1,7 @@
 // Atomic file writes: write a hidden temporary beside the target, flush it to disk, rename over the
-// target. A reader sees either nothing or the whole file, even if the writer is killed mid-write.
-import { open, rename, unlink } from 'node:fs/promises';
+// target (or hard-link it, to create the target only if it is absent). A reader sees either nothing or
+// the whole file, even if the writer is killed mid-write.
+import { link, open, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
@@ -9,8 +10,11 @@ export function isTemporaryName(name: string): boolean {
   return name.startsWith('.') && name.endsWith('.tmp');
 }
 
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${hostname()}.${process.pid}.tmp`);
+let written = 0; // makes temporaries of concurrent writes within one process distinct
+
+/** Writes a flushed temporary beside `path` and returns its name. */
+async function writeTemporary(path: string, data: Uint8Array | string): Promise<string> {
+  const temporary = join(dirname(path), `.${basename(path)}.${hostname()}.${process.pid}.${written++}.tmp`);
   const handle = await open(temporary, 'w');
   try {
     await handle.writeFile(data);
@@ -21,5 +25,24 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     throw error;
   }
   await handle.close();
-  await rename(temporary, path);
+  return temporary;
+}
+
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  await rename(await writeTemporary(path, data), path);
+}
+
+/** Writes `path` atomically only if it does not exist yet (a hard link fails on an existing target,
+ * unlike rename): of several processes racing, exactly one wins. Returns whether this one did. */
+export async function writeFileAtomicIfAbsent(path: string, data: Uint8Array | string): Promise<boolean> {
+  const temporary = await writeTemporary(path, data);
+  try {
+    await link(temporary, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await unlink(temporary);
+  }
 }

@@ -47,12 +47,14 @@ export class RunDirectory {
   readonly trialsDir: string;
   readonly estimatesDir: string;
   readonly logsDir: string;
+  readonly representationsPath: string; // the linear probe's, see representations-file.ts
 
   constructor(readonly root: string) {
     this.manifestPath = join(root, 'run.json');
     this.trialsDir = join(root, 'trials');
     this.estimatesDir = join(root, 'estimates');
     this.logsDir = join(root, 'logs');
+    this.representationsPath = join(root, 'probe-representations.arrow');
   }
 
   path(...parts: string[]): string {

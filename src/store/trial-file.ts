@@ -41,6 +41,8 @@ export interface StoredTrial {
   subset: BitView;
   trainCorrect: BitView;
   testCorrect: BitView;
+  trainMargin?: Float32Array; // present when the run recorded margins
+  testMargin?: Float32Array;
   trainAccuracy: number;
   testAccuracy: number;
   metadata: TrialMetadata;
@@ -111,10 +113,29 @@ function bitColumn(table: Table, name: string, expectedLength: number, path: str
   return { bytes: child.values as Uint8Array, bitOffset: child.offset + data.offset * type.listSize, length: expectedLength };
 }
 
+/** An optional FixedSizeList<Float32> column (margins), as a view of its values. */
+function floatColumn(table: Table, name: string, expectedLength: number, path: string, remedy: string): Float32Array | undefined {
+  const data = table.getChild(name)?.data[0];
+  if (!data) return undefined;
+  const type = data.type as DataType;
+  const child = data.children[0];
+  if (!(type instanceof FixedSizeList) || !(child?.values instanceof Float32Array) || type.listSize !== expectedLength) {
+    throw new UsageError(`${path}: column "${name}" is not ${expectedLength} Float32 values; ${remedy}`);
+  }
+  const start = child.offset + data.offset * expectedLength;
+  return child.values.subarray(start, start + expectedLength);
+}
+
 function scalar(table: Table, name: string, path: string, remedy: string): number {
   const value: unknown = table.getChild(name)?.get(0);
   if (typeof value !== 'number') throw new UsageError(`${path} has no numeric column "${name}"; ${remedy}`);
   return value;
+}
+
+function margins(table: Table, sizes: { n: number; nTest: number }, path: string, remedy: string): Pick<StoredTrial, 'trainMargin' | 'testMargin'> {
+  const train = floatColumn(table, 'train_margin', sizes.n, path, remedy);
+  const test = floatColumn(table, 'test_margin', sizes.nTest, path, remedy);
+  return { ...(train && { trainMargin: train }), ...(test && { testMargin: test }) };
 }
 
 /** Parses and validates a trial file against the run's sizes; every problem is a one-line UsageError. */
@@ -132,6 +153,7 @@ export function decodeTrial(bytes: Uint8Array, path: string, sizes: { n: number;
     subset: bitColumn(table, 'subset', sizes.n, path, remedy),
     trainCorrect: bitColumn(table, 'train_correct', sizes.n, path, remedy),
     testCorrect: bitColumn(table, 'test_correct', sizes.nTest, path, remedy),
+    ...margins(table, sizes, path, remedy),
     trainAccuracy: scalar(table, 'train_accuracy', path, remedy),
     testAccuracy: scalar(table, 'test_accuracy', path, remedy),
     metadata: {

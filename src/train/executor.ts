@@ -2,10 +2,12 @@
 // Used in-process for one worker and inside each worker process for several.
 import type { Config } from '../config/schema.js';
 import { loadDataset, type DataOptions } from '../data/registry.js';
-import { modelEntry } from '../models/registry.js';
+import { checkModelSettings } from '../models/registry.js';
+import { readOrCreateRepresentations } from '../store/representations-file.js';
 import { RunDirectory } from '../store/run-dir.js';
 import type { TrialMetadata, TrialRecord } from '../store/trial-file.js';
 import { createLearner } from './learner.js';
+import { computeRepresentations } from './representations.js';
 import { runTrial, type TrialContext } from './trial.js';
 
 /** Everything a process needs to run trials of a run; plain data, so it can be sent to a worker. */
@@ -26,16 +28,23 @@ export class TrialExecutor {
 
   static async create(setup: ExecutorSetup): Promise<TrialExecutor> {
     const { config } = setup;
+    const entry = checkModelSettings(config);
     let backend = 'js (no TensorFlow.js)';
-    if (modelEntry(config.model).kind === 'network') {
-      const { startBackend } = await import('../backend/select.js'); // only networks need TensorFlow.js backends
+    if (entry.kind !== 'nearest-neighbour') {
+      const { startBackend } = await import('../backend/select.js'); // only knn runs without TensorFlow.js
       const active = await startBackend(config.backend);
       backend = active.device ? `${active.name} (${active.device})` : active.name;
     }
     const dataset = await loadDataset(config, setup.data);
-    const learner = createLearner(dataset, config);
+    const runDir = new RunDirectory(setup.runRoot);
+    // The linear probe's representation network is trained once per run; every process reads the stored result.
+    const representations =
+      entry.kind === 'linear-probe'
+        ? await readOrCreateRepresentations(runDir.representationsPath, setup.configHash, { n: dataset.train.labels.length, nTest: dataset.test.labels.length }, () => computeRepresentations(dataset, config))
+        : undefined;
+    const learner = createLearner(dataset, config, representations);
     const metadata = { configHash: setup.configHash, dataset: dataset.name, backend };
-    return new TrialExecutor({ config, dataset, learner, m: setup.m }, new RunDirectory(setup.runRoot), metadata);
+    return new TrialExecutor({ config, dataset, learner, m: setup.m }, runDir, metadata);
   }
 
   /** Runs trial k and writes its file atomically. */

@@ -1,10 +1,14 @@
 // A learner is what a trial trains: it is set up once per process (data in tensors, neighbour lists)
-// and then fits one subset and predicts every train and test example, once per trial.
+// and then fits one subset and predicts every train and test example, once per trial. Learners: networks,
+// the linear probe on fixed representations, and 1-nearest-neighbour.
 import type { Config } from '../config/schema.js';
 import type { Dataset } from '../data/types.js';
 import { modelEntry } from '../models/registry.js';
 import { NearestNeighbourIndex } from '../models/knn.js';
+import type { Representations } from '../store/representations-file.js';
+import { LinearProbeLearner } from './linear-probe-learner.js';
 import { NetworkLearner } from './network-learner.js';
+import { computeRepresentations } from './representations.js';
 
 /** What a trial trains on. */
 export interface TrialPlan {
@@ -48,9 +52,11 @@ class NearestNeighbourLearner implements Learner {
   dispose(): void {}
 }
 
-/** Sets up the configured model's learner over the data set (the TensorFlow.js backend must be ready). */
-export function createLearner(dataset: Dataset, config: Config): Learner {
+/** Sets up the configured model's learner over the data set (the TensorFlow.js backend must be ready).
+ * The linear probe uses `representations` when given (the run's stored ones), else computes them here. */
+export function createLearner(dataset: Dataset, config: Config, representations?: Representations): Learner {
   const entry = modelEntry(config.model);
   if (entry.kind === 'nearest-neighbour') return new NearestNeighbourLearner(dataset);
+  if (entry.kind === 'linear-probe') return new LinearProbeLearner(dataset, config, representations ?? computeRepresentations(dataset, config));
   return new NetworkLearner(dataset, config, entry.build);
 }

@@ -1,18 +1,20 @@
-// Trains a network on one subset with SGD + momentum and the paper's schedule, then predicts every
-// example. The data set goes into tensors once per process; each step runs inside tf.tidy, and each
-// trial disposes its model and optimizer so the tensor count stays flat across trials.
+// Trains a network on one subset with SGD + momentum and the configured schedule, then predicts every
+// example. The data set goes into tensors once per process; with crop-flip, training batches are instead
+// augmented from the uint8 images in JS (reused buffers), one float32 tensor per step. Each trial disposes
+// its model, so the tensor count stays flat across trials.
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.js';
 import type { Dataset, Split } from '../data/types.js';
+import { UsageError } from '../errors.js';
 import type { NetworkSpec } from '../models/types.js';
+import { BatchAugmenter } from './augment.js';
 import type { Learner, Predictions, TrialPlan } from './learner.js';
-import { learningRateAt } from './schedule.js';
-import { makeRandom, shuffled } from './seeds.js';
-
-const PREDICT_BATCH = 1024;
+import { scheduleFor } from './schedule.js';
+import { fitModel, predictAll } from './sgd.js';
+import { makeRandom } from './seeds.js';
 
 /** Per-channel mean and standard deviation of the training images, on the 0..1 scale. */
-function channelStatistics(split: Split, channels: number): { mean: number[]; std: number[] } {
+export function channelStatistics(split: Split, channels: number): { mean: number[]; std: number[] } {
   const sum = new Float64Array(channels);
   const sumSquares = new Float64Array(channels);
   const { images } = split;
@@ -37,9 +39,10 @@ function imagesTensor(split: Split, shape: [number, number, number], stats: { me
 }
 
 export class NetworkLearner implements Learner {
-  private readonly trainImages: tf.Tensor4D;
-  private readonly testImages: tf.Tensor4D;
+  readonly trainImages: tf.Tensor4D;
+  readonly testImages: tf.Tensor4D;
   private readonly trainLabels: tf.Tensor1D;
+  private readonly augmenter: BatchAugmenter | undefined;
 
   constructor(
     private readonly dataset: Dataset,
@@ -50,61 +53,52 @@ export class NetworkLearner implements Learner {
     this.trainImages = imagesTensor(dataset.train, dataset.imageShape, stats);
     this.testImages = imagesTensor(dataset.test, dataset.imageShape, stats);
     this.trainLabels = tf.tensor1d(dataset.train.labels, 'int32');
+    if (config.augment === 'crop-flip') {
+      this.augmenter = new BatchAugmenter(dataset.train.images, dataset.imageShape, config.cropPadding, stats, config.batchSize);
+    }
   }
 
   fitPredict(plan: TrialPlan): Promise<Predictions> {
-    const { dataset, config } = this;
-    const spec = { inputShape: dataset.imageShape, numClasses: dataset.numClasses, seed: plan.seed, weightDecay: config.weightDecay };
-    const model = this.build(spec, config);
-    const optimizer = tf.train.momentum(0, config.momentum);
+    const model = this.fit(plan.subset, plan.seed, this.config.epochs);
     try {
-      this.train(model, optimizer, plan);
-      return Promise.resolve({ train: this.predict(model, this.trainImages), test: this.predict(model, this.testImages) });
+      const train = predictAll(model, this.trainImages, this.dataset.train.labels);
+      const test = predictAll(model, this.testImages, this.dataset.test.labels);
+      const margins = this.config.recordMargins ? { trainMargin: train.margins, testMargin: test.margins } : {};
+      return Promise.resolve({ train: train.classes, test: test.classes, ...margins });
     } finally {
       model.dispose();
-      optimizer.dispose();
-      // tfjs 4.22's MomentumOptimizer.dispose() skips SGDOptimizer's learning-rate scalar `c`: one leaked tensor a trial.
-      (optimizer as unknown as { c?: tf.Scalar }).c?.dispose();
     }
   }
 
-  private train(model: tf.LayersModel, optimizer: tf.MomentumOptimizer, plan: TrialPlan): void {
-    const { epochs, batchSize, learningRate, warmupFraction } = this.config;
-    const stepsPerEpoch = Math.ceil(plan.subset.length / batchSize);
-    const totalSteps = epochs * stepsPerEpoch;
-    const random = makeRandom('memorize', 'order', plan.seed);
-    let step = 0;
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      const order = shuffled(plan.subset, random);
-      for (let start = 0; start < order.length; start += batchSize, step++) {
-        optimizer.setLearningRate(learningRateAt(step, totalSteps, learningRate, warmupFraction));
-        const batch = order.subarray(start, start + batchSize);
-        tf.tidy(() => {
-          const indices = tf.tensor1d(batch, 'int32');
-          const x = tf.gather(this.trainImages, indices); // [b, h, w, c]
-          const y = tf.oneHot(tf.gather(this.trainLabels, indices), this.dataset.numClasses); // [b, classes]
-          optimizer.minimize(() => {
-            const logits = model.apply(x, { training: true }) as tf.Tensor2D;
-            const loss = tf.losses.softmaxCrossEntropy(y, logits);
-            const penalties = model.calculateLosses();
-            return (penalties.length > 0 ? tf.addN([loss, ...penalties]) : loss) as tf.Scalar;
-          });
-        });
+  /** A fresh network (initialized from `seed`) trained for `epochs` on training examples `indices`; the caller disposes it. */
+  fit(indices: Int32Array, seed: number, epochs: number): tf.LayersModel {
+    const { dataset, config } = this;
+    const spec = { inputShape: dataset.imageShape, numClasses: dataset.numClasses, seed, weightDecay: config.weightDecay };
+    const model = this.build(spec, config);
+    const stepsPerEpoch = Math.ceil(indices.length / config.batchSize);
+    const settings = { epochs, batchSize: config.batchSize, momentum: config.momentum, learningRate: scheduleFor(config, epochs, stepsPerEpoch) };
+    try {
+      fitModel(model, this.trainLabels, dataset.numClasses, indices, seed, settings, (batch, step) => this.inputs(batch, step, seed));
+    } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError && tf.getBackend() === 'wasm') {
+        // wasm aborts when a malloc fails; its heap is gone with it, so there is nothing left to dispose.
+        const [h, w, c] = dataset.imageShape;
+        throw new UsageError(
+          `the wasm backend aborted, most likely out of its 4 GiB of memory, training ${config.model} on batches of up to ${config.batchSize} ` +
+            `${h}x${w}x${c} images; lower --batch-size (ResNet50 on 32x32 images fits 8) or use a GPU backend`,
+        );
       }
+      model.dispose();
+      throw error;
     }
+    return model;
   }
 
-  /** Predicted class of every image, in batches. */
-  private predict(model: tf.LayersModel, images: tf.Tensor4D): Int32Array {
-    const n = images.shape[0];
-    const out = new Int32Array(n);
-    for (let start = 0; start < n; start += PREDICT_BATCH) {
-      const size = Math.min(PREDICT_BATCH, n - start);
-      const classes = tf.tidy(() => (model.predict(images.slice(start, size)) as tf.Tensor2D).argMax(1));
-      out.set(classes.dataSync(), start);
-      classes.dispose();
-    }
-    return out;
+  /** Training inputs of one step [b, h, w, c]: gathered from the tensor, or augmented (draws from (seed, step)). */
+  private inputs(batch: Int32Array, step: number, seed: number): tf.Tensor {
+    if (!this.augmenter) return tf.gather(this.trainImages, tf.tensor1d(batch, 'int32'));
+    const pixels = this.augmenter.batch(batch, makeRandom('memorize', 'augment', seed, step));
+    return tf.tensor4d(pixels, [batch.length, ...this.dataset.imageShape], 'float32');
   }
 
   dispose(): void {

@@ -4,6 +4,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { UsageError } from '../errors.js';
 import { TrialExecutor, type ExecutorSetup } from './executor.js';
+import { mayUseCuda, nvidiaSmiGpus, visibleGpus, workerEnv } from './worker-env.js';
 
 /** What the runner reports after each finished trial. */
 export interface TrialDone {
@@ -37,6 +38,8 @@ async function runInProcess(setup: ExecutorSetup, pending: number[], onDone: (do
 function runInWorkers(setup: ExecutorSetup, pending: number[], workers: number, onDone: (done: TrialDone) => void): Promise<void> {
   const queue = [...pending];
   const children: ChildProcess[] = [];
+  const { backend } = setup.config;
+  const gpus = mayUseCuda(backend) ? visibleGpus(process.env, nvidiaSmiGpus) : [];
   return new Promise<void>((resolve, reject) => {
     let running = 0;
     let failed = false;
@@ -51,7 +54,8 @@ function runInWorkers(setup: ExecutorSetup, pending: number[], workers: number, 
       child.send(trial === undefined ? { type: 'stop' } : ({ type: 'run', trial } satisfies WorkerRequest));
     };
     for (let w = 0; w < workers; w++) {
-      const child = fork(new URL('./worker.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const env = workerEnv(w, process.env, backend, gpus); // one GPU per worker for tfjs-node-gpu
+      const child = fork(new URL('./worker.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env });
       children.push(child);
       running++;
       child.on('message', (reply: WorkerReply) => {

@@ -45,3 +45,9 @@ export function membershipMask(subset: Int32Array, n: number): Uint8Array {
   for (const i of subset) mask[i] = 1;
   return mask;
 }
+
+/** The non-zero uint32 seed of the linear probe's representation network: one per run, shared by all trials. */
+export function representationSeed(runSeed: number): number {
+  const seed = seedrandom(`memorize:representation:${runSeed}`).int32() >>> 0;
+  return seed === 0 ? 1 : seed;
+}

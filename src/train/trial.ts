@@ -37,6 +37,8 @@ export async function runTrial(k: number, context: TrialContext): Promise<TrialR
     subset: inSubset,
     trainCorrect: train.correct,
     testCorrect: test.correct,
+    ...(predictions.trainMargin && { trainMargin: predictions.trainMargin }),
+    ...(predictions.testMargin && { testMargin: predictions.testMargin }),
     trainAccuracy: train.accuracy,
     testAccuracy: test.accuracy,
     seconds: (performance.now() - started) / 1000,

@@ -48,3 +48,47 @@ test('subset size m = round(ratio * n), within [1, n - 1]', () => {
   assert.equal(subsetSize(10, 0.99), 9);
   assert.equal(subsetSize(10, 0.01), 1);
 });
+
+test('settings added for the paper recipes keep the hash of runs made before them', () => {
+  // Hashes of the defaults and of a CIFAR config as computed before schedule, limits, probe and margin settings existed.
+  assert.equal(hashConfig(DEFAULT_CONFIG), 'b3eb2e7a2011060c9f0853c943419306ee93cc2b4c64f4dd972a348f5b6e9a06');
+  assert.equal(hashConfig(resolveConfig({ dataset: 'cifar100', model: 'cnn', epochs: 3 })), '37f05be75500e6ce29c02f11e858eeea2819c8d478936f7901a2f6d6b684f133');
+});
+
+test('the hash covers limits, schedule and the probe where they apply, and not recordMargins', () => {
+  const base = hashConfig(DEFAULT_CONFIG);
+  assert.equal(hashConfig(resolveConfig({ recordMargins: true })), base, 'margins are extra output, not a different result');
+  assert.notEqual(hashConfig(resolveConfig({ limitTrain: 100 })), base);
+  assert.notEqual(hashConfig(resolveConfig({ limitTest: 100 })), base);
+  assert.notEqual(hashConfig(resolveConfig({ schedule: 'warmup-step' })), base);
+  assert.notEqual(hashConfig(resolveConfig({ schedule: 'warmup-step', decayEpochs: [3] })), hashConfig(resolveConfig({ schedule: 'warmup-step' })));
+  assert.equal(hashConfig(resolveConfig({ decayEpochs: [3] })), base, 'decay epochs do nothing in the linear schedule');
+  assert.equal(hashConfig(resolveConfig({ probeEpochs: 3, probeNetwork: 'cnn' })), base, 'probe settings do nothing without the linear probe');
+  const probe = hashConfig(resolveConfig({ model: 'linear-probe' }));
+  assert.notEqual(hashConfig(resolveConfig({ model: 'linear-probe', probeEpochs: 3 })), probe);
+  assert.notEqual(hashConfig(resolveConfig({ model: 'linear-probe', probeNetwork: 'cnn' })), probe);
+  assert.equal(hashConfig(resolveConfig({ cropPadding: 8 })), base, 'padding does nothing without crop-flip');
+  const flipped = hashConfig(resolveConfig({ augment: 'crop-flip' }));
+  assert.notEqual(flipped, base);
+  assert.notEqual(hashConfig(resolveConfig({ augment: 'crop-flip', cropPadding: 8 })), flipped);
+});
+
+const invalidNew: [unknown, RegExp][] = [
+  [{ limitTrain: 1 }, /"limitTrain" must be null or an integer >= 2, got 1/],
+  [{ limitTest: 2.5 }, /"limitTest" must be null or an integer >= 1, got 2.5/],
+  [{ schedule: 'cosine' }, /"schedule" must be one of warmup-linear, warmup-step, got "cosine"/],
+  [{ decayEpochs: [60, 30] }, /"decayEpochs" must be an ascending list of integers >= 1 \(epochs\), got \[60,30\]/],
+  [{ decayEpochs: 30 }, /"decayEpochs" must be an ascending list/],
+  [{ recordMargins: 'yes' }, /"recordMargins" must be true or false, got "yes"/],
+  [{ cropPadding: 0 }, /"cropPadding" must be an integer >= 1, got 0/],
+  [{ probeEpochs: 0 }, /"probeEpochs" must be an integer >= 1, got 0/],
+];
+for (const [raw, message] of invalidNew) {
+  test(`refuses ${JSON.stringify(raw)} with expected-vs-got`, () => {
+    assert.throws(() => validateOverrides(raw, 'configs/x.json'), (e: unknown) => e instanceof UsageError && message.test(e.message));
+  });
+}
+
+test('limits may be null (all examples) in a config file', () => {
+  assert.equal(resolveConfig(validateOverrides({ limitTrain: null, limitTest: 10 }, 'f.json')).limitTrain, null);
+});

@@ -68,3 +68,14 @@ for (const [name, bytes, message] of bad) {
     });
   });
 }
+
+test('margins round-trip when recorded and are absent otherwise', () => {
+  const plain = decodeTrial(encodeTrial(record(10, 4), metadata), 't.arrow', { n: 10, nTest: 4 });
+  assert.equal(plain.trainMargin, undefined);
+  assert.equal(plain.testMargin, undefined);
+  const trainMargin = Float32Array.from({ length: 10 }, (_, i) => i - 4.5);
+  const testMargin = Float32Array.of(1, -2, 3, -4);
+  const stored = decodeTrial(encodeTrial({ ...record(10, 4), trainMargin, testMargin }, metadata), 't.arrow', { n: 10, nTest: 4 });
+  assert.deepEqual(stored.trainMargin, trainMargin);
+  assert.deepEqual(stored.testMargin, testMargin);
+});
