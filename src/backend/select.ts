@@ -83,14 +83,19 @@ async function startWebgpu(): Promise<string> {
   return [vendor, architecture, description || device].filter(Boolean).join(' ');
 }
 
-async function startWasm(): Promise<undefined> {
+/** Benchmarks only: wasm kernel overrides to leave out, to measure one against wasm's own kernel. */
+export interface StartOptions {
+  skipWasmOverrides?: readonly string[];
+}
+
+async function startWasm(options: StartOptions = {}): Promise<undefined> {
   await import('@tensorflow/tfjs-backend-wasm');
-  registerMissingWasmKernels();
+  registerMissingWasmKernels(options.skipWasmOverrides ? { skipOverrides: options.skipWasmOverrides } : {});
   if (!(await tf.setBackend('wasm'))) throw new BackendUnavailable('the wasm backend did not start');
   return undefined;
 }
 
-const STARTERS: Record<ConcreteBackend, () => Promise<string | undefined>> = {
+const STARTERS: Record<ConcreteBackend, (options: StartOptions) => Promise<string | undefined>> = {
   'tensorflow-gpu': () => startTensorflow('@tensorflow/tfjs-node-gpu', 'npm install @tensorflow/tfjs-node-gpu; needs CUDA 11.2 and cuDNN 8.1'),
   webgpu: startWebgpu,
   tensorflow: () => startTensorflow('@tensorflow/tfjs-node', 'npm install @tensorflow/tfjs-node'),
@@ -101,19 +106,19 @@ const STARTERS: Record<ConcreteBackend, () => Promise<string | undefined>> = {
   },
 };
 
-async function start(name: ConcreteBackend): Promise<ActiveBackend> {
-  const device = await STARTERS[name]();
+async function start(name: ConcreteBackend, options: StartOptions = {}): Promise<ActiveBackend> {
+  const device = await STARTERS[name](options);
   await tf.ready();
   return device === undefined ? { name } : { name, device };
 }
 
 /** Starts the requested backend (the first available one for `auto`), or explains why it cannot. */
-export async function startBackend(requested: BackendName): Promise<ActiveBackend> {
+export async function startBackend(requested: BackendName, options: StartOptions = {}): Promise<ActiveBackend> {
   const candidates = requested === 'auto' ? AUTO_ORDER : [requested];
   const reasons: string[] = [];
   for (const name of candidates) {
     try {
-      return await start(name);
+      return await start(name, options);
     } catch (error) {
       if (!(error instanceof BackendUnavailable)) throw error;
       reasons.push(`${name}: ${error.message}`);

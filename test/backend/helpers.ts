@@ -39,3 +39,48 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export function numDataIds(): number {
   return tf.engine().backend.numDataIds();
 }
+
+/** Runs `f` (or `fCpu`) on cpu and `f` on wasm, checks that wasm freed its intermediates, and returns the
+ * worst relative error of wasm's outputs against cpu's. */
+export async function compareWasmToCpu(f: () => tf.Tensor | tf.Tensor[], fCpu = f): Promise<number> {
+  const ref = await on('cpu', fCpu);
+  assertTrue(await tf.setBackend('wasm'), 'backend wasm did not start');
+  const idsBefore = numDataIds();
+  const got = await on('wasm', f);
+  assertTrue(numDataIds() === idsBefore, `the wasm kernel leaked ${numDataIds() - idsBefore} data buffers`);
+  return Math.max(...got.map((g, i) => relErr(g, ref[i] ?? new Float32Array())));
+}
+
+/** Convolution and pooling geometries for the kernel tests: strides 1 and 2, same and valid padding,
+ * odd and even sizes, plus wider windows, unequal strides and explicit pads. */
+export interface WindowCase {
+  b: number;
+  h: number;
+  w: number;
+  ci: number;
+  co: number;
+  k: number;
+  s: number | [number, number];
+  pad: 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+}
+
+export function windowCases(): WindowCase[] {
+  const cases: WindowCase[] = [];
+  const channels: [number, number][] = [[1, 4], [3, 5], [8, 8]];
+  let i = 0;
+  for (const k of [1, 2, 3]) {
+    for (const s of [1, 2]) {
+      for (const pad of ['same', 'valid'] as const) {
+        for (const [h, w] of [[7, 7], [8, 6]] as const) {
+          for (const [ci, co] of channels) cases.push({ b: 2 + (i++ % 2), h, w, ci, co, k, s, pad });
+        }
+      }
+    }
+  }
+  cases.push({ b: 2, h: 9, w: 8, ci: 3, co: 4, k: 5, s: 2, pad: 'same' });
+  cases.push({ b: 2, h: 9, w: 7, ci: 2, co: 3, k: 4, s: [1, 2], pad: 'valid' });
+  cases.push({ b: 2, h: 9, w: 9, ci: 2, co: 3, k: 3, s: 3, pad: 'same' });
+  cases.push({ b: 3, h: 7, w: 6, ci: 3, co: 2, k: 3, s: 1, pad: 1 });
+  cases.push({ b: 2, h: 8, w: 7, ci: 3, co: 2, k: 3, s: 2, pad: [[0, 0], [1, 2], [0, 3], [0, 0]] });
+  return cases;
+}

@@ -1,9 +1,10 @@
-// Numerical tests of the wasm composites (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropInput,
-// UnsortedSegmentSum) against the cpu backend's own kernels, and one SGD step of a small conv net.
+// Numerical tests of the wasm composites (Conv2DBackpropFilter: the im2col override and the composite that
+// webgpu uses; DepthwiseConv2dNativeBackpropInput, UnsortedSegmentSum) against the cpu backend's own
+// kernels, and one SGD step of a small conv net.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { registerMissingWasmKernels } from '../../src/backend/kernels/index.js';
+import { registerMissingWasmKernels, useWasmOverrides } from '../../src/backend/kernels/index.js';
 import { numDataIds, on, randn, relErr } from './helpers.js';
 
 const TOL = 1e-5;
@@ -50,27 +51,34 @@ function convCases(): ConvCase[] {
   return cases;
 }
 
-let worstConv = 0;
-test('Conv2DBackpropFilter composite matches the cpu kernel (tf.grad of conv2d)', async () => {
-  for (const [n, c] of convCases().entries()) {
-    const xShape: Shape4 = [c.b, c.h, c.w, c.ci];
-    const fShape: Shape4 = [c.k, c.k, c.ci, c.co];
-    const xs = randn(xShape, 100 + n);
-    const fs = randn(fShape, 200 + n);
-    const outShape = tf.tidy(() => tf.conv2d(tf.zeros<tf.Rank.R4>(xShape), tf.zeros<tf.Rank.R4>(fShape), c.s, c.pad).shape);
-    const dys = randn(outShape, 300 + n);
-    const err = await compare(() => {
-      const x = tf.tensor4d(xs, xShape);
-      const dy = tf.tensor(dys, outShape);
-      return tf.grad((f) => tf.conv2d(x, f as tf.Tensor4D, c.s, c.pad))(tf.tensor4d(fs, fShape), dy);
-    });
-    worstConv = Math.max(worstConv, err);
-    assert.ok(err < TOL, `case ${JSON.stringify(c)}: relative error ${err}`);
-  }
-  console.log(`Conv2DBackpropFilter: ${convCases().length} cases, worst relative error ${worstConv.toExponential(2)}`);
-});
+for (const [variant, on] of [['im2col matmul (wasm override)', true], ['composite (webgpu)', false]] as const) {
+  test(`Conv2DBackpropFilter ${variant} matches the cpu kernel (tf.grad of conv2d)`, async () => {
+    let worstConv = 0;
+    useWasmOverrides([tf.Conv2DBackpropFilter], on);
+    try {
+      for (const [n, c] of convCases().entries()) {
+        const xShape: Shape4 = [c.b, c.h, c.w, c.ci];
+        const fShape: Shape4 = [c.k, c.k, c.ci, c.co];
+        const xs = randn(xShape, 100 + n);
+        const fs = randn(fShape, 200 + n);
+        const outShape = tf.tidy(() => tf.conv2d(tf.zeros<tf.Rank.R4>(xShape), tf.zeros<tf.Rank.R4>(fShape), c.s, c.pad).shape);
+        const dys = randn(outShape, 300 + n);
+        const err = await compare(() => {
+          const x = tf.tensor4d(xs, xShape);
+          const dy = tf.tensor(dys, outShape);
+          return tf.grad((f) => tf.conv2d(x, f as tf.Tensor4D, c.s, c.pad))(tf.tensor4d(fs, fShape), dy);
+        });
+        worstConv = Math.max(worstConv, err);
+        assert.ok(err < TOL, `case ${JSON.stringify(c)}: relative error ${err}`);
+      }
+    } finally {
+      useWasmOverrides([tf.Conv2DBackpropFilter], true);
+    }
+    console.log(`Conv2DBackpropFilter ${variant}: ${convCases().length} cases, worst relative error ${worstConv.toExponential(2)}`);
+  });
+}
 
-test('Conv2DBackpropFilter composite rejects dilations and NCHW', async () => {
+test('Conv2DBackpropFilter rejects dilations and NCHW', async () => {
   await tf.setBackend('wasm');
   const x = tf.zeros([1, 5, 5, 2]);
   const dy = tf.zeros([1, 3, 3, 2]);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerMissingWasmKernels, registerWebgpuOverrides } from '../../src/backend/kernels/index.js';
+import { WASM_OVERRIDE_NAMES, registerMissingWasmKernels, registerWebgpuOverrides, useWasmOverrides } from '../../src/backend/kernels/index.js';
 
 const kernel = (name: string, backend: string): tf.KernelConfig | undefined =>
   tf.getKernel(name, backend);
@@ -17,6 +17,21 @@ test('registerMissingWasmKernels keeps kernels already registered and is idempot
   assert.equal(kernel(tf.UnsortedSegmentSum, 'wasm'), marker);
   assert.ok(kernel(tf.Conv2DBackpropFilter, 'wasm'));
   assert.ok(kernel(tf.DepthwiseConv2dNativeBackpropInput, 'wasm'));
+});
+
+test('useWasmOverrides switches every override off (to the kernel it replaced) and on again', async () => {
+  registerMissingWasmKernels();
+  const on = WASM_OVERRIDE_NAMES.map((name) => kernel(name, 'wasm'));
+  useWasmOverrides(WASM_OVERRIDE_NAMES, false);
+  WASM_OVERRIDE_NAMES.forEach((name, i) => assert.notEqual(kernel(name, 'wasm'), on[i], name));
+  // The replaced kernels still work (wasm ran their setup when the backend started).
+  assert.ok(await tf.setBackend('wasm'));
+  const y = tf.tidy(() => tf.sum(tf.slice(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]), [1, 0], [2, 2]), 0));
+  assert.deepEqual(Array.from(y.dataSync()), [8, 10]);
+  y.dispose();
+  useWasmOverrides(WASM_OVERRIDE_NAMES, true);
+  WASM_OVERRIDE_NAMES.forEach((name, i) => assert.equal(kernel(name, 'wasm'), on[i], name));
+  assert.throws(() => useWasmOverrides(['Conv3D'], false), /no wasm override of kernel "Conv3D"; expected one of Conv2DBackpropInput, MaxPoolGrad/);
 });
 
 test('registerWebgpuOverrides replaces webgpu Conv2DBackpropFilter and the Mean/Sum gradients', async (t) => {

@@ -1,5 +1,6 @@
 // Conv2DBackpropFilter (the filter gradient of conv2d) as a composite of Transpose, Conv2D, Slice,
-// Reshape and BatchMatMul: wasm has no such kernel, and webgpu's own one is slow.
+// Reshape and BatchMatMul: wasm has no such kernel, and webgpu's own one is slow. On wasm this composite is
+// replaced in turn by the im2col matmul of conv2d-backprop-filter-im2col.ts.
 import * as tf from '@tensorflow/tfjs';
 import { callKernel, free, pair } from './composite.js';
 
@@ -14,12 +15,8 @@ export function registerConv2DBackpropFilter(backendName: string): void {
   });
 }
 
-function conv2DBackpropFilter(
-  backendName: string,
-  backend: object,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap,
-): tf.TensorInfo {
+/** The inputs and the geometry of a Conv2DBackpropFilter call; only NHWC without dilation (else an error). */
+export function parseConv2DBackpropFilter(backendName: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): { x: tf.TensorInfo; dy: tf.TensorInfo; info: tf.backend_util.Conv2DInfo } {
   const { x, dy } = inputs;
   if (x === undefined || dy === undefined) throw new Error('Conv2DBackpropFilter needs inputs x and dy');
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
@@ -30,6 +27,16 @@ function conv2DBackpropFilter(
   }
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as Shape4, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  return { x, dy, info };
+}
+
+function conv2DBackpropFilter(
+  backendName: string,
+  backend: object,
+  inputs: tf.NamedTensorInfoMap,
+  attrs: tf.NamedAttrMap,
+): tf.TensorInfo {
+  const { x, dy, info } = parseConv2DBackpropFilter(backendName, inputs, attrs);
   const { batchSize: b, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
   const [, oh = 0, ow = 0] = dy.shape;
