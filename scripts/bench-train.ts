@@ -1,8 +1,11 @@
 // Training throughput benchmark: images per second of the trial runner's own training step (fitModel of
 // src/train/sgd.ts: gather the batch from a tensor, oneHot, softmax cross-entropy, momentum SGD 0.9 with the
 // default warm-up/linear-decay lr set every step), on random data, at a fixed batch size; warm-up steps
-// excluded, median of R repeats. With --torch, the same architectures (equal parameter counts, asserted),
-// loss, optimizer and batch size in PyTorch (scripts/bench_train_torch.py), one thread, model by model.
+// excluded, median of R repeats. Default cases: mlp and cnn on 32x32x3 (CIFAR's shape) and mlp on 16x16x1
+// (the synthetic-longtail default), 10 classes, batch 64. With --torch, the same architectures (equal
+// trainable parameter counts, asserted), loss, optimizer, lr schedule and batch size in PyTorch
+// (scripts/bench_train_torch.py), one thread; the two take turns repeat by repeat, so that both see the
+// same machine load, and the ratio is the median of the per-repeat ratios.
 //   node dist/scripts/bench-train.js [--backend wasm] [--models mlp,cnn,mlp:16x16x1] [--batch 64] [--steps N (default ~2 s)]
 //        [--warmup W] [--repeats R] [--json out.json] [--torch] [--device cpu|cuda] [--e2e]
 //        [--without Conv2DBackpropInput,...]   (leave these wasm kernel overrides off)
@@ -57,7 +60,7 @@ interface Case {
   batch: number;
 }
 
-export interface Measured {
+interface Measured {
   label: string;
   model: string;
   input: Shape3;
