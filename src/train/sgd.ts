@@ -66,7 +66,7 @@ export function predictAll(model: tf.LayersModel, x: tf.Tensor, labels: Int32Arr
   const margins = new Float32Array(n);
   for (let start = 0; start < n; start += PREDICT_BATCH) {
     const size = Math.min(PREDICT_BATCH, n - start);
-    const logits = tf.tidy(() => model.predict(x.slice(start, size)) as tf.Tensor2D); // [size, classes]
+    const logits = tf.tidy(() => model.predict(x.slice(start, size), { batchSize: size }) as tf.Tensor2D); // [size, classes], one forward pass
     const values = logits.dataSync();
     const k = logits.shape[1];
     logits.dispose();

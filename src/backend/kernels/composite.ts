@@ -32,3 +32,22 @@ export function pair(value: number | readonly number[]): [number, number] {
   if (h === undefined || w === undefined) throw new Error(`expected a pair, got [${value.join(', ')}]`);
   return [h, w];
 }
+
+/**
+ * Spreads dy [b, oh, ow, c] to [b, oh*sh, ow*sw, c]: dy at the multiples of the stride, zeros between
+ * and after (as [b*oh, 1, ow, 1, c] padded after by s - 1). Intermediates go to `keep` for freeing.
+ */
+export function dilateByStride(
+  backendName: string,
+  backend: object,
+  dy: tf.TensorInfo,
+  [sh, sw]: [number, number],
+  keep: (t: tf.TensorInfo) => tf.TensorInfo,
+): tf.TensorInfo {
+  if (sh === 1 && sw === 1) return dy;
+  const [b = 0, oh = 0, ow = 0, c = 0] = dy.shape;
+  const r = keep(callKernel(tf.Reshape, backendName, backend, { x: dy }, { shape: [b * oh, 1, ow, 1, c] }));
+  const paddings = [[0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]];
+  const padded = keep(callKernel(tf.PadV2, backendName, backend, { x: r }, { paddings, constantValue: 0 }));
+  return keep(callKernel(tf.Reshape, backendName, backend, { x: padded }, { shape: [b, oh * sh, ow * sw, c] }));
+}

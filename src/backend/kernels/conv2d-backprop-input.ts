@@ -2,7 +2,7 @@
 // of the stride-dilated dy with the spatially flipped, in/out-swapped filter. wasm's own kernel is a
 // scalar loop: 184 ms at batch 64, [64,16,16,64] dy with a [3,3,32,64] filter, against ~15 ms for this.
 import * as tf from '@tensorflow/tfjs';
-import { callKernel, free, pair } from './composite.js';
+import { callKernel, dilateByStride, free, pair } from './composite.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -28,9 +28,8 @@ function conv2DBackpropInput(
   if (dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropInput on ${backendName}: only NHWC is supported, got ${dataFormat}`);
   const info = tf.backend_util.computeConv2DInfo(
     inputShape, filter.shape as Shape4, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-  const { batchSize: b, inHeight: h, inWidth: w, inChannels: ci, outChannels: co, filterHeight: kh, filterWidth: kw, padInfo } = info;
+  const { batchSize: b, inHeight: h, inWidth: w, inChannels: ci, filterHeight: kh, filterWidth: kw, padInfo } = info;
   const [sh, sw] = pair(strides);
-  const [, oh = 0, ow = 0] = dy.shape;
   const run = (name: string, ins: tf.NamedTensorInfoMap, at: tf.NamedAttrMap = {}): tf.TensorInfo =>
     callKernel(name, backendName, backend, ins, at);
   const temps: tf.TensorInfo[] = [];
@@ -41,12 +40,7 @@ function conv2DBackpropInput(
 
   // Stride-dilate dy: [b*oh, 1, ow, 1, co] padded after by s-1 is [b, oh*sh, ow*sw, co] with dy at the
   // multiples of the stride and zeros elsewhere (the trailing zeros are cut by the bottom/right pads below).
-  let d = dy;
-  if (sh > 1 || sw > 1) {
-    const r = keep(run(tf.Reshape, { x: dy }, { shape: [b * oh, 1, ow, 1, co] }));
-    const padded = keep(run(tf.PadV2, { x: r }, { paddings: [[0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 }));
-    d = keep(run(tf.Reshape, { x: padded }, { shape: [b, oh * sh, ow * sw, co] }));
-  }
+  const d = dilateByStride(backendName, backend, dy, [sh, sw], keep);
   // dx[r] = sum_i D[r + top - i] W[i] = sum_i' Dpad[r + i'] Wflip[i'], Dpad = D padded by kh-1-top before,
   // so that the conv's output has exactly h rows (the same for columns). Negative pads become a Slice.
   const padTop = kh - 1 - padInfo.top;

@@ -1,7 +1,7 @@
 // DepthwiseConv2dNativeBackpropInput (the input gradient of depthwiseConv2d), missing on wasm, as a
 // composite: a forward depthwise conv of the stride-dilated dy with the spatially flipped filter.
 import * as tf from '@tensorflow/tfjs';
-import { callKernel, free, pair } from './composite.js';
+import { callKernel, dilateByStride, free, pair } from './composite.js';
 
 /** Registers the composite DepthwiseConv2dNativeBackpropInput for `backendName` (NHWC). */
 export function registerDepthwiseConv2dNativeBackpropInput(backendName: string): void {
@@ -28,7 +28,7 @@ function depthwiseBackpropInput(
   const [sh, sw] = pair(strides);
   const [dh, dw] = pair(dilations ?? 1);
   const cm = filter.shape[3] ?? 1; // channel multiplier
-  const [, oh = 0, ow = 0, c = 0] = dy.shape; // c = ci * cm
+  const [, , , c = 0] = dy.shape; // c = ci * cm
   const run = (name: string, ins: tf.NamedTensorInfoMap, at: tf.NamedAttrMap = {}): tf.TensorInfo =>
     callKernel(name, backendName, backend, ins, at);
   const temps: tf.TensorInfo[] = [];
@@ -39,12 +39,7 @@ function depthwiseBackpropInput(
 
   // Stride-dilate dy: [b*oh, 1, ow, 1, c] padded after by s-1 gives [b, oh*sh, ow*sw, c] with dy at
   // multiples of the stride and zeros elsewhere (trailing zeros are harmless).
-  let d = dy;
-  if (sh > 1 || sw > 1) {
-    const r = keep(run(tf.Reshape, { x: dy }, { shape: [b * oh, 1, ow, 1, c] }));
-    const padded = keep(run(tf.PadV2, { x: r }, { paddings: [[0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 }));
-    d = keep(run(tf.Reshape, { x: padded }, { shape: [b, oh * sh, ow * sw, c] }));
-  }
+  const d = dilateByStride(backendName, backend, dy, [sh, sw], keep);
   // dx[y] = sum_i D[y + top - i*dh] f[i] = sum_i' Dpad[y + i'*dh] fflip[i'] where Dpad = D padded by
   // (kh-1)*dh - top before, so that the conv output has exactly h rows (same for columns). A negative
   // pad (explicit pads wider than the filter, or the stride's trailing zeros) becomes a Slice instead.
