@@ -7,9 +7,11 @@
 // (scripts/bench_train_torch.py), one thread; the two take turns repeat by repeat, so that both see the
 // same machine load, and the ratio is the median of the per-repeat ratios.
 //   node dist/scripts/bench-train.js [--backend wasm] [--models mlp,cnn,mlp:16x16x1] [--batch 64] [--steps N (default ~2 s)]
-//        [--warmup W] [--repeats R] [--json out.json] [--torch] [--device cpu|cuda] [--e2e]
+//        [--warmup W] [--repeats R] [--json out.json] [--torch] [--device cpu|cuda] [--e2e] [--ensemble K]
 //        [--without Conv2DBackpropInput,...]   (leave these wasm kernel overrides off)
 //        [--ab Conv2DBackpropInput,...]        (before/after: every repeat runs with these overrides on, then off)
+//   --ensemble K: the project trains K models at once (src/train/stacked-networks.ts), each on its own batch;
+//        img/s counts the images of all K (PyTorch still trains one model); --e2e then runs `train --ensemble K`.
 // GPU machine (no Node there; see ../shared/gpu/pack-for-device.sh):
 //   node .device-pack/app/bench-train.mjs --device cuda --torch     (webgpu vs PyTorch, ResNet18 b512, ResNet50 b256)
 // Results and the commands that made them: scripts/BENCHMARKS.md.
@@ -29,8 +31,9 @@ import { buildCnn } from '../src/models/cnn.js';
 import { buildMlp } from '../src/models/mlp.js';
 import { buildResnet18, buildResnet50 } from '../src/models/resnet.js';
 import type { NetworkSpec } from '../src/models/types.js';
+import { networksOf } from '../src/train/networks.js';
 import { scheduleFor } from '../src/train/schedule.js';
-import { fitModel } from '../src/train/sgd.js';
+import { fitNetworks } from '../src/train/sgd.js';
 
 type Shape3 = [number, number, number];
 
@@ -102,10 +105,6 @@ const median = (values: number[]): number => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-/** Waits for the device to finish everything queued (a no-op on CPU backends, which run synchronously). */
-async function sync(model: tf.LayersModel): Promise<void> {
-  await model.trainableWeights[0]!.read().data();
-}
 
 /** One side of the benchmark, set up and warmed up: `run(steps)` trains that many steps and returns images/s. */
 interface Side {
@@ -114,32 +113,43 @@ interface Side {
   close(): void;
 }
 
-/** The project's side: the case's model on this backend, trained by fitModel on random normal data. */
+/** The project's side: o.ensemble models of the case on this backend, trained by fitNetworks on random normal data. */
 async function projectSide(c: Case, o: Options): Promise<Side> {
-  const spec: NetworkSpec = { inputShape: c.input, numClasses: CLASSES, seed: 1, weightDecay: DEFAULT_CONFIG.weightDecay };
-  const model = ARCHITECTURES[c.model]!.build(spec);
+  const models = Array.from({ length: o.ensemble }, (_, k) => {
+    const spec: NetworkSpec = { inputShape: c.input, numClasses: CLASSES, seed: k + 1, weightDecay: DEFAULT_CONFIG.weightDecay };
+    return ARCHITECTURES[c.model]!.build(spec);
+  });
+  const params = models[0]!.countParams(); // of one model
+  const networks = networksOf(models);
   const pool = 4096; // distinct random examples the batches are gathered from (as on the python side)
   const images = tf.randomNormal<tf.Rank.R4>([pool, ...c.input], 0, 1, 'float32', 2);
   const labels = tf.tidy(() => tf.randomUniform([pool], 0, CLASSES, 'int32', 3).clipByValue(0, CLASSES - 1)) as tf.Tensor1D;
   let seed = 1;
   const run = async (count: number): Promise<number> => {
     const indices = Int32Array.from({ length: count * c.batch }, (_, i) => i % pool);
+    const runs = runsOver(o.ensemble, indices, () => seed++);
     // The lr schedule of a run of `count` steps (warm-up, then linear decay), set every step as in a trial.
     const settings = { epochs: 1, batchSize: c.batch, momentum: DEFAULT_CONFIG.momentum, learningRate: scheduleFor(DEFAULT_CONFIG, 1, count) };
     const start = performance.now();
-    fitModel(model, labels, CLASSES, indices, seed++, settings, (batch) => tf.gather(images, tf.tensor1d(batch, 'int32')));
-    await sync(model);
-    return (count * c.batch) / ((performance.now() - start) / 1000);
+    fitNetworks(networks, labels, CLASSES, runs, settings, (batch) => tf.gather(images, tf.tensor1d(batch.all, 'int32')));
+    // Waits for the device to finish everything queued (a no-op on CPU backends, which run synchronously).
+    await tf.tidy(() => networks.predictLogits(images.slice(0, 1))).data();
+    return (count * c.batch * o.ensemble) / ((performance.now() - start) / 1000);
   };
   if (o.warmup > 0) await run(o.warmup);
   return {
-    params: model.trainableWeights.reduce((sum, w) => sum + w.read().size, 0),
+    params,
     run,
     close: () => {
-      model.dispose();
+      networks.dispose();
       tf.dispose([images, labels]);
     },
   };
+}
+
+/** K runs over the same examples, each with its own order seed. */
+function runsOver(k: number, indices: Int32Array, nextSeed: () => number): { indices: Int32Array; seed: number }[] {
+  return Array.from({ length: k }, () => ({ indices, seed: nextSeed() }));
 }
 
 /** The python side, found beside this file's source (dist/scripts/ or a bundle in .device-pack/app/) or under cwd. */
@@ -193,7 +203,7 @@ async function measureCase(c: Case, o: Options): Promise<{ project: Measured; to
   const project = await projectSide(c, o);
   // Without --steps: enough steps for about TARGET_SECONDS a repeat, at the speed of MIN_STEPS more warm-up
   // steps (a step of the mlp takes ~1 ms, of the cnn ~120 ms: a fixed count is either noise or minutes).
-  const calibrated = async (): Promise<number> => Math.round((TARGET_SECONDS * (await project.run(MIN_STEPS))) / c.batch);
+  const calibrated = async (): Promise<number> => Math.round((TARGET_SECONDS * (await project.run(MIN_STEPS))) / (c.batch * o.ensemble));
   const steps = o.steps ?? Math.min(MAX_STEPS, Math.max(MIN_STEPS, await calibrated()));
   const ab = o.ab.length > 0;
   if (ab) {
@@ -242,11 +252,11 @@ async function measureCase(c: Case, o: Options): Promise<{ project: Measured; to
 }
 
 /** End-to-end trials/hour of the default config: the real CLI, `workers` processes, a temporary run dir. */
-function measureEndToEnd(trials: number, workers: number): { trialsPerHour: number; line: string } {
+function measureEndToEnd(trials: number, workers: number, ensemble: number): { trialsPerHour: number; line: string } {
   const runDir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
   const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
   try {
-    const out = spawnSync(process.execPath, [cli, 'train', '--trials', String(trials), '--workers', String(workers), '--run-dir', join(runDir, 'run')], { encoding: 'utf8' });
+    const out = spawnSync(process.execPath, [cli, 'train', '--trials', String(trials), '--workers', String(workers), '--ensemble', String(ensemble), '--run-dir', join(runDir, 'run')], { encoding: 'utf8' });
     if (out.status !== 0) throw new Error(`memorize train exited with ${out.status}:\n${out.stderr}`);
     const line = out.stdout.split('\n').find((l) => l.includes('trials/min')) ?? '';
     const perMinute = /\(([\d.]+) trials\/min\)/.exec(line);
@@ -273,6 +283,7 @@ interface Options {
   e2e: boolean;
   e2eTrials: number;
   e2eWorkers: number;
+  ensemble: number; // models trained at once
 }
 
 function parseOptions(argv: string[]): Options {
@@ -295,6 +306,7 @@ function parseOptions(argv: string[]): Options {
       e2e: { type: 'boolean', default: false },
       'e2e-trials': { type: 'string', default: '40' },
       'e2e-workers': { type: 'string', default: '2' },
+      ensemble: { type: 'string', default: '1' },
     },
   });
   const int = (name: string, text: string | undefined, fallback: number, min = 1): number => {
@@ -325,6 +337,7 @@ function parseOptions(argv: string[]): Options {
     e2e: values.e2e ?? false,
     e2eTrials: int('e2e-trials', values['e2e-trials'], 40),
     e2eWorkers: int('e2e-workers', values['e2e-workers'], 2),
+    ensemble: int('ensemble', values.ensemble, 1),
   };
 }
 
@@ -341,7 +354,7 @@ async function main(): Promise<void> {
   const load = [loadavg()];
   if (o.ab.length > 0 && active.name !== 'wasm') throw new Error(`--ab switches wasm kernel overrides; the backend is ${active.name}`);
   console.log(`backend ${active.name}${active.device ? ` (${active.device})` : ''}${o.without.length ? ` without the overrides of ${o.without.join(', ')}` : ''}, tfjs ${tf.version.tfjs}; ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`${o.steps ?? `~${TARGET_SECONDS} s of`} timed steps x ${o.repeats} repeats after ${o.warmup} warm-up steps; random data, ${CLASSES} classes${o.torch ? `; PyTorch ${o.device}, ${o.threads} thread(s), ${o.python}` : ''}`);
+  console.log(`${o.steps ?? `~${TARGET_SECONDS} s of`} timed steps x ${o.repeats} repeats after ${o.warmup} warm-up steps; random data, ${CLASSES} classes; ${o.ensemble} model(s) at once${o.torch ? `; PyTorch ${o.device}, ${o.threads} thread(s), ${o.python}` : ''}`);
   const results: Awaited<ReturnType<typeof measureCase>>[] = [];
   for (const c of o.cases) {
     const result = await measureCase(c, o);
@@ -364,14 +377,14 @@ async function main(): Promise<void> {
   printTable([header, ...rows]);
   let e2e: ReturnType<typeof measureEndToEnd> | undefined;
   if (o.e2e) {
-    e2e = measureEndToEnd(o.e2eTrials, o.e2eWorkers);
-    console.log(`end to end, default config, ${o.e2eWorkers} workers: ${e2e.trialsPerHour.toFixed(0)} trials/hour (${e2e.line})`);
+    e2e = measureEndToEnd(o.e2eTrials, o.e2eWorkers, o.ensemble);
+    console.log(`end to end, default config, ${o.e2eWorkers} workers, ensemble ${o.ensemble}: ${e2e.trialsPerHour.toFixed(0)} trials/hour (${e2e.line})`);
   }
   if (o.json !== undefined) {
     const report = {
       date: new Date().toISOString(), command: process.argv.slice(1).join(' '), backend: active, tfjs: tf.version.tfjs,
       cpu: cpus()[0]?.model, cores: availableParallelism(), loadavg: { before: load[0], after: load[1] },
-      without: o.without, ab: o.ab, warmup: o.warmup, repeats: o.repeats, device: o.device, threads: o.threads,
+      without: o.without, ab: o.ab, warmup: o.warmup, repeats: o.repeats, device: o.device, threads: o.threads, ensemble: o.ensemble,
       results: results.map(({ project, torch, without, steps }) => ({ ...project, steps, torch, ratio: torch[0]?.pairedRatio, ...(without && { without }) })),
       ...(e2e && { endToEnd: { trials: o.e2eTrials, workers: o.e2eWorkers, ...e2e } }),
     };

@@ -2,7 +2,7 @@
 // src/train/sgd.ts), summed by kernel name over a few steps after warm-up, and the share of the wall time
 // that no kernel accounts for (JS overhead: tape, tidy, dispatch). For JS hot spots add node --cpu-prof.
 //   node dist/scripts/profile-train.js [--backend wasm] [--model cnn] [--input 32x32x3] [--batch 64] [--steps 10]
-//        [--without Conv2DBackpropInput,...]
+//        [--without Conv2DBackpropInput,...] [--ensemble K (K models stacked, each its own batch)]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { startBackend } from '../src/backend/select.js';
@@ -10,8 +10,9 @@ import type { BackendName } from '../src/config/schema.js';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import { buildCnn } from '../src/models/cnn.js';
 import { buildMlp } from '../src/models/mlp.js';
+import { networksOf } from '../src/train/networks.js';
 import { scheduleFor } from '../src/train/schedule.js';
-import { fitModel } from '../src/train/sgd.js';
+import { fitNetworks } from '../src/train/sgd.js';
 
 const { values } = parseArgs({
   options: {
@@ -21,22 +22,28 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '64' },
     steps: { type: 'string', default: '10' },
     without: { type: 'string' }, // wasm kernel overrides to leave out
+    ensemble: { type: 'string', default: '1' },
   },
 });
 const input = (values.input ?? '32x32x3').split('x').map(Number) as [number, number, number];
 const batch = Number(values.batch);
 const steps = Number(values.steps);
 const classes = 10;
+const ensemble = Number(values.ensemble);
 
 await startBackend((values.backend ?? 'wasm') as BackendName, { skipWasmOverrides: values.without?.split(',') ?? [] });
-const spec = { inputShape: input, numClasses: classes, seed: 1, weightDecay: 0 };
-const model = values.model === 'mlp' ? buildMlp(spec, DEFAULT_CONFIG.hiddenUnits) : buildCnn(spec, DEFAULT_CONFIG.hiddenUnits);
+const build = (seed: number): tf.LayersModel => {
+  const spec = { inputShape: input, numClasses: classes, seed, weightDecay: 0 };
+  return values.model === 'mlp' ? buildMlp(spec, DEFAULT_CONFIG.hiddenUnits) : buildCnn(spec, DEFAULT_CONFIG.hiddenUnits);
+};
+const networks = networksOf(Array.from({ length: ensemble }, (_, k) => build(k + 1)));
 const images = tf.randomNormal<tf.Rank.R4>([batch * steps, ...input], 0, 1, 'float32', 2);
 const labels = tf.randomUniform<tf.Rank.R1>([batch * steps], 0, classes, 'int32', 3);
 const train = (count: number): void => {
   const indices = Int32Array.from({ length: count * batch }, (_, i) => i);
   const settings = { epochs: 1, batchSize: batch, momentum: 0.9, learningRate: scheduleFor(DEFAULT_CONFIG, 1, count) };
-  fitModel(model, labels, classes, indices, 1, settings, (b) => tf.gather(images, tf.tensor1d(b, 'int32')));
+  const runs = Array.from({ length: ensemble }, (_, k) => ({ indices, seed: k + 1 }));
+  fitNetworks(networks, labels, classes, runs, settings, (b) => tf.gather(images, tf.tensor1d(b.all, 'int32')));
 };
 train(3); // warm-up
 
@@ -55,7 +62,7 @@ for (const k of info.kernels) {
   byKernel.set(key, entry);
 }
 const kernelMs = [...byKernel.values()].reduce((s, e) => s + e.ms, 0) / steps;
-console.log(`${values.model} ${input.join('x')} b${batch} on ${tf.getBackend()}: ${plainMs.toFixed(2)} ms/step unprofiled (${((batch * 1000) / plainMs).toFixed(0)} img/s); kernels ${kernelMs.toFixed(2)} ms/step; ${info.kernels.length / steps} kernel calls/step`);
+console.log(`${values.model} ${input.join('x')} b${batch} x${ensemble} model(s) on ${tf.getBackend()}: ${plainMs.toFixed(2)} ms/step unprofiled (${((batch * ensemble * 1000) / plainMs).toFixed(0)} img/s); kernels ${kernelMs.toFixed(2)} ms/step; ${info.kernels.length / steps} kernel calls/step`);
 console.log('ms/step  calls/step  kernel and input shapes (top-level kernels; a composite includes the kernels it calls)');
 for (const [key, e] of [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
   if (e.ms / steps < 0.01) continue;

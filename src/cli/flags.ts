@@ -23,6 +23,7 @@ export const CONFIG_FLAGS = {
   limitTest: true,
   backend: false,
   workers: true,
+  ensemble: true,
 } as const satisfies Partial<Record<keyof Config, boolean>>;
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;

@@ -5,7 +5,7 @@ import { loadDataset, type DataOptions } from '../data/registry.js';
 import { createLogger } from '../log.js';
 import { checkModelSettings } from '../models/registry.js';
 import { RunDirectory, type RunManifest } from '../store/run-dir.js';
-import { runTrials, type TrialDone } from '../train/runner.js';
+import { runPendingTrials, type TrialDone } from '../train/runner.js';
 
 /** Run only trials k with k mod count = index. */
 export interface Shard {
@@ -76,7 +76,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   let accuracySum = 0;
   let backend: string | undefined;
   const setup = { config, configHash, runRoot: options.runDir, m, data: options.data ?? {} };
-  await runTrials(setup, pending, config.workers, (trial) => {
+  await runPendingTrials(setup, pending, config.workers, (trial) => {
     done++;
     accuracySum += trial.testAccuracy;
     backend = trial.backend;

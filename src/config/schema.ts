@@ -49,6 +49,7 @@ export interface Config {
   recordMargins: boolean; // also store each example's correct-class logit minus the best other logit
   backend: BackendName; // TensorFlow.js backend; auto picks the fastest available
   workers: number; // trial-running processes on this machine
+  ensemble: number; // trials trained together as one stacked computation per process (mlp, cnn, linear-probe); 1 = one at a time
   synthetic: SyntheticConfig;
 }
 
@@ -76,6 +77,7 @@ export const DEFAULT_CONFIG: Config = {
   recordMargins: false,
   backend: 'auto',
   workers: availableParallelism(),
+  ensemble: 1,
   synthetic: {
     seed: 2020,
     classes: 10,
@@ -91,8 +93,8 @@ export const DEFAULT_CONFIG: Config = {
 };
 
 /** Fields that do not change what a trial computes; left out of the config hash so a run can be
- * extended, resharded or moved to another backend or machine. */
-const RESULT_NEUTRAL_FIELDS: readonly (keyof Config)[] = ['trials', 'backend', 'workers', 'recordMargins'];
+ * extended, resharded, regrouped or moved to another backend or machine. */
+const RESULT_NEUTRAL_FIELDS: readonly (keyof Config)[] = ['trials', 'backend', 'workers', 'ensemble', 'recordMargins'];
 
 /** Settings that matter only in some configurations; elsewhere they are left out of the hash, so
  * changing an unused one does not split a run. Those added after the first runs (schedule, limits)
@@ -152,6 +154,7 @@ const RULES: Record<Exclude<keyof Config, 'synthetic'>, FieldRule> = {
   recordMargins: boolean,
   backend: oneOf(BACKEND_NAMES),
   workers: integerFrom(1),
+  ensemble: integerFrom(1),
 };
 
 const SYNTHETIC_RULES: Record<keyof SyntheticConfig, FieldRule> = {

@@ -9,17 +9,18 @@ import { buildMlp } from './mlp.js';
 import { buildResnet18, buildResnet50 } from './resnet.js';
 import type { NetworkSpec } from './types.js';
 
-export type NetworkEntry = { kind: 'network'; description: string; build: (spec: NetworkSpec, config: Config) => tf.LayersModel };
-export type ModelEntry = NetworkEntry | { kind: 'linear-probe'; description: string } | { kind: 'nearest-neighbour'; description: string };
+/** stackable: K of them train as one computation (--ensemble; src/train/stacked-networks.ts says which layers stack). */
+export type NetworkEntry = { kind: 'network'; description: string; stackable: boolean; build: (spec: NetworkSpec, config: Config) => tf.LayersModel };
+export type ModelEntry = NetworkEntry | { kind: 'linear-probe'; description: string; stackable: true } | { kind: 'nearest-neighbour'; description: string; stackable: false };
 
 export const MODELS: Record<string, ModelEntry> = {
-  mlp: { kind: 'network', description: 'two hidden relu layers of hiddenUnits on raw pixels', build: (spec, c) => buildMlp(spec, c.hiddenUnits) },
-  cnn: { kind: 'network', description: 'small conv net: 2 x (conv3x3 + max-pool), dense hiddenUnits', build: (spec, c) => buildCnn(spec, c.hiddenUnits) },
-  resnet18: { kind: 'network', description: 'ResNet18 with the CIFAR stem (3x3/1 conv, no max-pool)', build: (spec) => buildResnet18(spec) },
-  resnet50: { kind: 'network', description: 'ResNet50 with the CIFAR stem, the paper\'s CIFAR-100 network', build: (spec) => buildResnet50(spec) },
-  'inception-small': { kind: 'network', description: 'small Inception of Zhang et al. 2017, the paper\'s MNIST network', build: (spec) => buildInceptionSmall(spec) },
-  'linear-probe': { kind: 'linear-probe', description: 'linear classifier on the penultimate layer of probeNetwork, trained once on the full training set' },
-  knn: { kind: 'nearest-neighbour', description: '1-nearest-neighbour on raw pixels (Euclidean, ties to the lower index)' },
+  mlp: { kind: 'network', description: 'two hidden relu layers of hiddenUnits on raw pixels', stackable: true, build: (spec, c) => buildMlp(spec, c.hiddenUnits) },
+  cnn: { kind: 'network', description: 'small conv net: 2 x (conv3x3 + max-pool), dense hiddenUnits', stackable: true, build: (spec, c) => buildCnn(spec, c.hiddenUnits) },
+  resnet18: { kind: 'network', description: 'ResNet18 with the CIFAR stem (3x3/1 conv, no max-pool)', stackable: false, build: (spec) => buildResnet18(spec) },
+  resnet50: { kind: 'network', description: 'ResNet50 with the CIFAR stem, the paper\'s CIFAR-100 network', stackable: false, build: (spec) => buildResnet50(spec) },
+  'inception-small': { kind: 'network', description: 'small Inception of Zhang et al. 2017, the paper\'s MNIST network', stackable: false, build: (spec) => buildInceptionSmall(spec) },
+  'linear-probe': { kind: 'linear-probe', description: 'linear classifier on the penultimate layer of probeNetwork, trained once on the full training set', stackable: true },
+  knn: { kind: 'nearest-neighbour', description: '1-nearest-neighbour on raw pixels (Euclidean, ties to the lower index)', stackable: false },
 };
 
 /** The registry entry of `name`, or a UsageError listing the known models. */
@@ -38,13 +39,18 @@ export function networkEntry(name: string, setting: string): NetworkEntry {
   return entry;
 }
 
-/** Refuses, before any work, a model setting that cannot run: an unknown model or probe network, or
- * margins asked of a model without logits. */
+const stackableNames = (): string => Object.keys(MODELS).filter((k) => MODELS[k]?.stackable).join(', ');
+
+/** Refuses, before any work, a model setting that cannot run: an unknown model or probe network, margins
+ * asked of a model without logits, or an ensemble of a model that does not stack. */
 export function checkModelSettings(config: Config): ModelEntry {
   const entry = modelEntry(config.model);
   if (entry.kind === 'linear-probe') networkEntry(config.probeNetwork, 'probeNetwork (--probe-network)');
   if (config.recordMargins && entry.kind === 'nearest-neighbour') {
     throw new UsageError(`--record margins needs a model with logits, and ${config.model} has none; drop --record (recordMargins) or pick one of ${networkNames()}, linear-probe`);
+  }
+  if (config.ensemble > 1 && !entry.stackable) {
+    throw new UsageError(`--ensemble ${config.ensemble} needs a model that stacks (${stackableNames()}), and ${config.model} does not; use --ensemble 1 (ensemble)`);
   }
   return entry;
 }

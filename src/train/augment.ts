@@ -73,10 +73,21 @@ export class BatchAugmenter {
   /** Augments examples `indices` with draws from `random`; returns a view [indices.length * h * w * c] of a
    * buffer that the next call overwrites (so the tensor made from it must be gone by then). */
   batch(indices: Int32Array, random: () => number): Float32Array {
+    return this.batches([{ indices, random }]);
+  }
+
+  /** Several batches (one per model of an ensemble, each with its own draws) one after another in one view;
+   * at most maxBatch examples in all. */
+  batches(parts: readonly { indices: Int32Array; random: () => number }[]): Float32Array {
     const { size, pixels, floats, table } = this;
     const channels = this.shape[2];
-    indices.forEach((example, b) => cropFlipInto(this.images, example, this.shape, this.pad, drawCropFlip(random, this.pad), pixels, b * size));
-    const length = indices.length * size;
+    const total = parts.reduce((sum, p) => sum + p.indices.length, 0);
+    if (total * size > pixels.length) throw new Error(`BatchAugmenter: ${total} examples, room for ${pixels.length / size}`);
+    let row = 0;
+    for (const { indices, random } of parts) {
+      for (const example of indices) cropFlipInto(this.images, example, this.shape, this.pad, drawCropFlip(random, this.pad), pixels, row++ * size);
+    }
+    const length = row * size;
     for (let p = 0, k = 0; p < length; p++, k = k + 1 === channels ? 0 : k + 1) floats[p] = table[k * 256 + pixels[p]!]!;
     return floats.subarray(0, length);
   }

@@ -8,7 +8,7 @@ import { RunDirectory } from '../store/run-dir.js';
 import type { TrialMetadata, TrialRecord } from '../store/trial-file.js';
 import { createLearner } from './learner.js';
 import { computeRepresentations } from './representations.js';
-import { runTrial, type TrialContext } from './trial.js';
+import { runTrials, type TrialContext } from './trial.js';
 
 /** Everything a process needs to run trials of a run; plain data, so it can be sent to a worker. */
 export interface ExecutorSetup {
@@ -47,11 +47,11 @@ export class TrialExecutor {
     return new TrialExecutor({ config, dataset, learner, m: setup.m }, runDir, metadata);
   }
 
-  /** Runs trial k and writes its file atomically. */
-  async run(k: number): Promise<TrialRecord> {
-    const record = await runTrial(k, this.context);
-    await this.runDir.writeTrial(record, this.metadata);
-    return record;
+  /** Runs a group of trials (together when the config's ensemble stacks them) and writes each one's file atomically. */
+  async run(ks: readonly number[]): Promise<TrialRecord[]> {
+    const records = await runTrials(ks, this.context);
+    for (const record of records) await this.runDir.writeTrial(record, this.metadata);
+    return records;
   }
 
   dispose(): void {

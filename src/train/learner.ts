@@ -27,7 +27,8 @@ export interface Predictions {
 }
 
 export interface Learner {
-  fitPredict(plan: TrialPlan): Promise<Predictions>;
+  /** Fits and predicts a group of trials (one, or config.ensemble trained together); results in plan order. */
+  fitPredict(plans: readonly TrialPlan[]): Promise<Predictions[]>;
   dispose(): void;
 }
 
@@ -44,9 +45,13 @@ class NearestNeighbourLearner implements Learner {
     this.index = new NearestNeighbourIndex(dataset.train.images, dataset.train.labels, queries, h * w * c);
   }
 
-  fitPredict(plan: TrialPlan): Promise<Predictions> {
-    const all = this.index.predict(plan.inSubset, plan.subset);
-    return Promise.resolve({ train: all.subarray(0, this.n), test: all.subarray(this.n) });
+  fitPredict(plans: readonly TrialPlan[]): Promise<Predictions[]> {
+    return Promise.resolve(
+      plans.map((plan) => {
+        const all = this.index.predict(plan.inSubset, plan.subset);
+        return { train: all.subarray(0, this.n), test: all.subarray(this.n) };
+      }),
+    );
   }
 
   dispose(): void {}

@@ -1,5 +1,5 @@
-// Trains a network on one subset with SGD + momentum and the configured schedule, then predicts every
-// example. The data set goes into tensors once per process; with crop-flip, training batches are instead
+// Trains a network per trial on its subset with SGD + momentum and the configured schedule (a group of
+// trials together with --ensemble), then predicts every example. The data set goes into tensors once per process; with crop-flip, training batches are instead
 // augmented from the uint8 images in JS (reused buffers), one float32 tensor per step. Each trial disposes
 // its model, so the tensor count stays flat across trials.
 import * as tf from '@tensorflow/tfjs';
@@ -9,8 +9,10 @@ import { UsageError } from '../errors.js';
 import type { NetworkSpec } from '../models/types.js';
 import { BatchAugmenter } from './augment.js';
 import type { Learner, Predictions, TrialPlan } from './learner.js';
+import { SingleNetwork } from './networks.js';
+import { fitPredictNetworks } from './network-trials.js';
 import { scheduleFor } from './schedule.js';
-import { fitModel, predictAll } from './sgd.js';
+import { fitNetworks, type FitSettings, type StepBatch } from './sgd.js';
 import { makeRandom } from './seeds.js';
 
 /** Per-channel mean and standard deviation of the training images, on the 0..1 scale. */
@@ -54,51 +56,71 @@ export class NetworkLearner implements Learner {
     this.testImages = imagesTensor(dataset.test, dataset.imageShape, stats);
     this.trainLabels = tf.tensor1d(dataset.train.labels, 'int32');
     if (config.augment === 'crop-flip') {
-      this.augmenter = new BatchAugmenter(dataset.train.images, dataset.imageShape, config.cropPadding, stats, config.batchSize);
+      const rows = config.batchSize * config.ensemble; // one step of a whole ensemble
+      this.augmenter = new BatchAugmenter(dataset.train.images, dataset.imageShape, config.cropPadding, stats, rows);
     }
   }
 
-  fitPredict(plan: TrialPlan): Promise<Predictions> {
-    const model = this.fit(plan.subset, plan.seed, this.config.epochs);
-    try {
-      const train = predictAll(model, this.trainImages, this.dataset.train.labels);
-      const test = predictAll(model, this.testImages, this.dataset.test.labels);
-      const margins = this.config.recordMargins ? { trainMargin: train.margins, testMargin: test.margins } : {};
-      return Promise.resolve({ train: train.classes, test: test.classes, ...margins });
-    } finally {
-      model.dispose();
-    }
+  fitPredict(plans: readonly TrialPlan[]): Promise<Predictions[]> {
+    const { dataset, config } = this;
+    const setup = {
+      build: (seed: number) => this.network(seed),
+      trainLabels: this.trainLabels,
+      numClasses: dataset.numClasses,
+      settings: this.settings(plans[0]?.subset.length ?? 0, config.epochs),
+      inputs: (batch: StepBatch, step: number, seeds: readonly number[]) => this.inputs(batch, step, seeds),
+      train: { x: this.trainImages, labels: dataset.train.labels },
+      test: { x: this.testImages, labels: dataset.test.labels },
+      recordMargins: config.recordMargins,
+    };
+    return Promise.resolve(this.explainWasmAbort(plans.length, () => fitPredictNetworks(plans, setup)));
   }
 
   /** A fresh network (initialized from `seed`) trained for `epochs` on training examples `indices`; the caller disposes it. */
   fit(indices: Int32Array, seed: number, epochs: number): tf.LayersModel {
-    const { dataset, config } = this;
-    const spec = { inputShape: dataset.imageShape, numClasses: dataset.numClasses, seed, weightDecay: config.weightDecay };
-    const model = this.build(spec, config);
-    const stepsPerEpoch = Math.ceil(indices.length / config.batchSize);
-    const settings = { epochs, batchSize: config.batchSize, momentum: config.momentum, learningRate: scheduleFor(config, epochs, stepsPerEpoch) };
+    const network = new SingleNetwork(this.network(seed));
+    const settings = this.settings(indices.length, epochs);
     try {
-      fitModel(model, this.trainLabels, dataset.numClasses, indices, seed, settings, (batch, step) => this.inputs(batch, step, seed));
+      this.explainWasmAbort(1, () => fitNetworks(network, this.trainLabels, this.dataset.numClasses, [{ indices, seed }], settings, (batch, step) => this.inputs(batch, step, [seed])));
     } catch (error) {
-      if (error instanceof WebAssembly.RuntimeError && tf.getBackend() === 'wasm') {
-        // wasm aborts when a malloc fails; its heap is gone with it, so there is nothing left to dispose.
-        const [h, w, c] = dataset.imageShape;
-        throw new UsageError(
-          `the wasm backend aborted, most likely out of its 4 GiB of memory, training ${config.model} on batches of up to ${config.batchSize} ` +
-            `${h}x${w}x${c} images; lower --batch-size (ResNet50 on 32x32 images fits 8) or use a GPU backend`,
-        );
-      }
-      model.dispose();
+      if (!(error instanceof UsageError)) network.dispose(); // after a wasm abort there is nothing left to dispose
       throw error;
     }
-    return model;
+    return network.model;
   }
 
-  /** Training inputs of one step [b, h, w, c]: gathered from the tensor, or augmented (draws from (seed, step)). */
-  private inputs(batch: Int32Array, step: number, seed: number): tf.Tensor {
-    if (!this.augmenter) return tf.gather(this.trainImages, tf.tensor1d(batch, 'int32'));
-    const pixels = this.augmenter.batch(batch, makeRandom('memorize', 'augment', seed, step));
-    return tf.tensor4d(pixels, [batch.length, ...this.dataset.imageShape], 'float32');
+  private network(seed: number): tf.LayersModel {
+    const { dataset, config } = this;
+    return this.build({ inputShape: dataset.imageShape, numClasses: dataset.numClasses, seed, weightDecay: config.weightDecay }, config);
+  }
+
+  private settings(examples: number, epochs: number): FitSettings {
+    const { config } = this;
+    const stepsPerEpoch = Math.ceil(examples / config.batchSize);
+    return { epochs, batchSize: config.batchSize, momentum: config.momentum, learningRate: scheduleFor(config, epochs, stepsPerEpoch) };
+  }
+
+  /** Runs `train`, turning wasm's abort (a failed malloc: its heap is gone with it) into a UsageError that says what to lower. */
+  private explainWasmAbort<T>(models: number, train: () => T): T {
+    try {
+      return train();
+    } catch (error) {
+      if (!(error instanceof WebAssembly.RuntimeError && tf.getBackend() === 'wasm')) throw error;
+      const { config } = this;
+      const [h, w, c] = this.dataset.imageShape;
+      const ensemble = models > 1 ? ` for each of ${models} models trained together (--ensemble)` : '';
+      throw new UsageError(
+        `the wasm backend aborted, most likely out of its 4 GiB of memory, training ${config.model} on batches of up to ${config.batchSize} ` +
+          `${h}x${w}x${c} images${ensemble}; lower --batch-size${models > 1 ? ' or --ensemble' : ''} (ResNet50 on 32x32 images fits 8) or use a GPU backend`,
+      );
+    }
+  }
+
+  /** Training inputs of one step [K * b, h, w, c]: gathered from the tensor, or augmented (network k's draws from (seeds[k], step)). */
+  private inputs(batch: StepBatch, step: number, seeds: readonly number[]): tf.Tensor {
+    if (!this.augmenter) return tf.gather(this.trainImages, tf.tensor1d(batch.all, 'int32'));
+    const pixels = this.augmenter.batches(batch.perNetwork.map((indices, k) => ({ indices, random: makeRandom('memorize', 'augment', seeds[k]!, step) })));
+    return tf.tensor4d(pixels, [batch.all.length, ...this.dataset.imageShape], 'float32');
   }
 
   dispose(): void {

@@ -1,6 +1,7 @@
 // Runs a list of pending trials on `workers` processes: in this process when there is one worker,
-// otherwise in forked worker processes that each set up once and then take trials from a shared queue.
-// Each trial file is written atomically by whoever ran it, so a killed run loses only trials in flight.
+// otherwise in forked worker processes that each set up once and then take trials from a shared queue,
+// in groups of config.ensemble (trained together). Each trial file is written atomically by whoever ran it,
+// so a killed run loses only the trials in flight.
 import { fork, type ChildProcess } from 'node:child_process';
 import { UsageError } from '../errors.js';
 import { TrialExecutor, type ExecutorSetup } from './executor.js';
@@ -15,28 +16,39 @@ export interface TrialDone {
   backend: string;
 }
 
-export type WorkerRequest = { type: 'setup'; setup: ExecutorSetup } | { type: 'run'; trial: number } | { type: 'stop' };
-export type WorkerReply = { type: 'ready' } | ({ type: 'done' } & TrialDone) | { type: 'failed'; message: string; usage: boolean };
+export type WorkerRequest = { type: 'setup'; setup: ExecutorSetup } | { type: 'run'; trials: number[] } | { type: 'stop' };
+export type WorkerReply = { type: 'ready' } | { type: 'done'; trials: TrialDone[] } | { type: 'failed'; message: string; usage: boolean };
 
 /** Turns a worker's failure report back into the error it was. */
 export function failureFromReply(reply: { message: string; usage: boolean }): Error {
   return reply.usage ? new UsageError(reply.message) : new Error(reply.message);
 }
 
-async function runInProcess(setup: ExecutorSetup, pending: number[], onDone: (done: TrialDone) => void): Promise<void> {
+/** Runs one group in `executor` and describes each finished trial. */
+export async function runGroup(executor: TrialExecutor, trials: readonly number[]): Promise<TrialDone[]> {
+  const records = await executor.run(trials);
+  const { backend } = executor.metadata;
+  return records.map(({ trial, seconds, testAccuracy, trainAccuracy }) => ({ trial, seconds, testAccuracy, trainAccuracy, backend }));
+}
+
+/** `pending` in consecutive groups of `size` (the last may be smaller). */
+export function groupTrials(pending: readonly number[], size: number): number[][] {
+  const groups: number[][] = [];
+  for (let i = 0; i < pending.length; i += size) groups.push(pending.slice(i, i + size));
+  return groups;
+}
+
+async function runInProcess(setup: ExecutorSetup, groups: number[][], onDone: (done: TrialDone) => void): Promise<void> {
   const executor = await TrialExecutor.create(setup);
   try {
-    for (const trial of pending) {
-      const record = await executor.run(trial);
-      onDone({ trial, seconds: record.seconds, testAccuracy: record.testAccuracy, trainAccuracy: record.trainAccuracy, backend: executor.metadata.backend });
-    }
+    for (const group of groups) (await runGroup(executor, group)).forEach(onDone);
   } finally {
     executor.dispose();
   }
 }
 
-function runInWorkers(setup: ExecutorSetup, pending: number[], workers: number, onDone: (done: TrialDone) => void): Promise<void> {
-  const queue = [...pending];
+function runInWorkers(setup: ExecutorSetup, groups: number[][], workers: number, onDone: (done: TrialDone) => void): Promise<void> {
+  const queue = [...groups];
   const children: ChildProcess[] = [];
   const { backend } = setup.config;
   const gpus = mayUseCuda(backend) ? visibleGpus(process.env, nvidiaSmiGpus) : [];
@@ -50,8 +62,8 @@ function runInWorkers(setup: ExecutorSetup, pending: number[], workers: number, 
       reject(error);
     };
     const next = (child: ChildProcess): void => {
-      const trial = queue.shift();
-      child.send(trial === undefined ? { type: 'stop' } : ({ type: 'run', trial } satisfies WorkerRequest));
+      const trials = queue.shift();
+      child.send(trials === undefined ? { type: 'stop' } : ({ type: 'run', trials } satisfies WorkerRequest));
     };
     for (let w = 0; w < workers; w++) {
       const env = workerEnv(w, process.env, backend, gpus); // one GPU per worker for tfjs-node-gpu
@@ -60,7 +72,7 @@ function runInWorkers(setup: ExecutorSetup, pending: number[], workers: number, 
       running++;
       child.on('message', (reply: WorkerReply) => {
         if (reply.type === 'failed') return fail(failureFromReply(reply));
-        if (reply.type === 'done') onDone(reply);
+        if (reply.type === 'done') reply.trials.forEach(onDone);
         next(child);
       });
       child.on('exit', (code, signal) => {
@@ -73,10 +85,11 @@ function runInWorkers(setup: ExecutorSetup, pending: number[], workers: number, 
   });
 }
 
-/** Runs `pending` trials; calls onDone after each is written. */
-export async function runTrials(setup: ExecutorSetup, pending: number[], workers: number, onDone: (done: TrialDone) => void): Promise<void> {
-  const processes = Math.min(workers, pending.length);
+/** Runs `pending` trials in groups of setup.config.ensemble; calls onDone after each trial is written. */
+export async function runPendingTrials(setup: ExecutorSetup, pending: number[], workers: number, onDone: (done: TrialDone) => void): Promise<void> {
+  const groups = groupTrials(pending, setup.config.ensemble);
+  const processes = Math.min(workers, groups.length);
   if (processes === 0) return;
-  if (processes === 1) return runInProcess(setup, pending, onDone);
-  return runInWorkers(setup, pending, processes, onDone);
+  if (processes === 1) return runInProcess(setup, groups, onDone);
+  return runInWorkers(setup, groups, processes, onDone);
 }

@@ -1,10 +1,13 @@
 // The training loop and prediction shared by every learner with logits: SGD + momentum over shuffled
 // batches with a per-step learning rate, each step inside tf.tidy; then logits in batches, read back as
-// predicted classes and margins. The model's owner disposes it; the optimizer is disposed here.
+// predicted classes and margins. K networks train together, each on its own subset in its own order,
+// with the loss the sum of their mean losses, so that each network's gradient is what it would be alone.
+// The networks' owner disposes them; the optimizer is disposed here.
 import * as tf from '@tensorflow/tfjs';
+import type { Networks } from './networks.js';
 import { makeRandom, shuffled } from './seeds.js';
 
-const PREDICT_BATCH = 1024;
+const PREDICT_ROWS = 1024; // forward rows per prediction pass, over all K networks
 
 export interface FitSettings {
   epochs: number;
@@ -13,35 +16,53 @@ export interface FitSettings {
   learningRate: (step: number) => number; // the schedule
 }
 
-/** Trains `model` on examples `indices` (one fresh order per epoch, from `seed`). `inputs(batch, step)`
- * returns the batch's input tensor; it is called inside the step's tf.tidy. */
-export function fitModel(
-  model: tf.LayersModel,
+/** What one of the networks trains on: its examples, and the seed of its batch order. */
+export interface FitRun {
+  indices: Int32Array;
+  seed: number;
+}
+
+/** The examples of one step: network k's batch, and all of them in network order (rows of the step's inputs). */
+export interface StepBatch {
+  perNetwork: Int32Array[];
+  all: Int32Array;
+}
+
+/** Trains network k of `networks` on runs[k].indices (one fresh order per epoch, from runs[k].seed); all runs
+ * have the same number of examples, so their batches line up. `inputs(batch, step)` returns the inputs of
+ * the step [K * b, ...], network k's batch in rows k*b..(k+1)*b; it is called inside the step's tf.tidy. */
+export function fitNetworks(
+  networks: Networks,
   labels: tf.Tensor1D, // [n] int32 class of every example
   numClasses: number,
-  indices: Int32Array,
-  seed: number,
+  runs: readonly FitRun[],
   settings: FitSettings,
-  inputs: (batch: Int32Array, step: number) => tf.Tensor,
+  inputs: (batch: StepBatch, step: number) => tf.Tensor,
 ): void {
+  const size = runs[0]?.indices.length ?? 0;
+  if (runs.length !== networks.count || runs.some((r) => r.indices.length !== size)) {
+    throw new Error(`fitNetworks: ${networks.count} networks need as many runs of one size, got sizes ${runs.map((r) => r.indices.length).join(', ')}`);
+  }
   const optimizer = tf.train.momentum(0, settings.momentum);
-  const random = makeRandom('memorize', 'order', seed);
+  const randoms = runs.map((run) => makeRandom('memorize', 'order', run.seed));
   try {
     let step = 0;
     for (let epoch = 0; epoch < settings.epochs; epoch++) {
-      const order = shuffled(indices, random);
-      for (let start = 0; start < order.length; start += settings.batchSize, step++) {
+      const orders = runs.map((run, k) => shuffled(run.indices, randoms[k]!));
+      for (let start = 0; start < size; start += settings.batchSize, step++) {
         optimizer.setLearningRate(settings.learningRate(step));
-        const batch = order.subarray(start, start + settings.batchSize);
+        const batches = orders.map((order) => order.subarray(start, start + settings.batchSize));
+        const all = batches.length === 1 ? batches[0]! : concatenated(batches);
         tf.tidy(() => {
-          const x = inputs(batch, step); // [b, ...input shape]
-          const y = tf.oneHot(tf.gather(labels, tf.tensor1d(batch, 'int32')), numClasses); // [b, classes]
+          const x = inputs({ perNetwork: batches, all }, step); // [K * b, ...input shape]
+          const y = tf.oneHot(tf.gather(labels, tf.tensor1d(all, 'int32')), numClasses); // [K * b, classes]
           optimizer.minimize(() => {
-            const logits = model.apply(x, { training: true }) as tf.Tensor2D;
-            const loss = tf.losses.softmaxCrossEntropy(y, logits);
-            const penalties = model.calculateLosses();
-            return (penalties.length > 0 ? tf.addN([loss, ...penalties]) : loss) as tf.Scalar;
-          });
+            const logits = networks.trainingLogits(x);
+            // Sum over networks of each one's mean over its b examples (for K = 1, tfjs's default mean).
+            const loss = tf.losses.softmaxCrossEntropy(y, logits, undefined, undefined, tf.Reduction.SUM).div(batches[0]!.length);
+            const penalty = networks.penalty();
+            return (penalty ? tf.add(loss, penalty) : loss) as tf.Scalar;
+          }, false, networks.variables);
         });
       }
     }
@@ -52,37 +73,52 @@ export function fitModel(
   }
 }
 
+function concatenated(parts: Int32Array[]): Int32Array {
+  const out = new Int32Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
 /** Predicted classes of all examples and, for each, its correct-class logit minus the best other logit. */
 export interface Scored {
   classes: Int32Array;
   margins: Float32Array;
 }
 
-/** Runs `model` over `x` ([n, ...]) in batches and scores every example against `labels` ([n]).
- * Ties go to the lower class, as tf.argMax does; the margin is then 0. */
-export function predictAll(model: tf.LayersModel, x: tf.Tensor, labels: Int32Array): Scored {
+/** Runs every network over `x` ([n, ...]) in batches and scores every example against `labels` ([n]):
+ * one Scored per network. Ties go to the lower class, as tf.argMax does; the margin is then 0. */
+export function predictAll(networks: Networks, x: tf.Tensor, labels: Int32Array): Scored[] {
   const n = x.shape[0];
-  const classes = new Int32Array(n);
-  const margins = new Float32Array(n);
-  for (let start = 0; start < n; start += PREDICT_BATCH) {
-    const size = Math.min(PREDICT_BATCH, n - start);
-    const logits = tf.tidy(() => model.predict(x.slice(start, size), { batchSize: size }) as tf.Tensor2D); // [size, classes], one forward pass
+  const scored = Array.from({ length: networks.count }, () => ({ classes: new Int32Array(n), margins: new Float32Array(n) }));
+  const rows = Math.max(1, Math.floor(PREDICT_ROWS / networks.count));
+  for (let start = 0; start < n; start += rows) {
+    const size = Math.min(rows, n - start);
+    const logits = tf.tidy(() => networks.predictLogits(x.slice(start, size))); // [K, size, classes]
     const values = logits.dataSync();
-    const k = logits.shape[1];
+    const classes = logits.shape[2];
     logits.dispose();
-    for (let r = 0; r < size; r++) {
-      const row = r * k;
-      const label = labels[start + r]!;
-      let best = 0;
-      let other = -Infinity; // best logit of a class other than the label
-      for (let c = 0; c < k; c++) {
-        const v = values[row + c]!;
-        if (v > values[row + best]!) best = c;
-        if (c !== label && v > other) other = v;
-      }
-      classes[start + r] = best;
-      margins[start + r] = values[row + label]! - other;
-    }
+    scored.forEach((out, k) => scoreRows(values.subarray(k * size * classes, (k + 1) * size * classes), classes, labels.subarray(start, start + size), out, start));
   }
-  return { classes, margins };
+  return scored;
+}
+
+/** Scores logits [rows, classes] of examples `labels` into out at `offset`. */
+function scoreRows(values: ArrayLike<number>, classes: number, labels: Int32Array, out: Scored, offset: number): void {
+  for (let r = 0; r < labels.length; r++) {
+    const row = r * classes;
+    const label = labels[r]!;
+    let best = 0;
+    let other = -Infinity; // best logit of a class other than the label
+    for (let c = 0; c < classes; c++) {
+      const v = values[row + c]!;
+      if (v > values[row + best]!) best = c;
+      if (c !== label && v > other) other = v;
+    }
+    out.classes[offset + r] = best;
+    out.margins[offset + r] = values[row + label]! - other;
+  }
 }

@@ -1,9 +1,9 @@
-// One trial: train on subset I_k and record which train and test examples the model gets right.
-// It never touches storage; the runner writes what it returns.
+// One trial: train on subset I_k and record which train and test examples the model gets right (or a group
+// of trials, trained together). It never touches storage; the runner writes what it returns.
 import type { Config } from '../config/schema.js';
 import type { Dataset } from '../data/types.js';
 import type { TrialRecord } from '../store/trial-file.js';
-import type { Learner } from './learner.js';
+import type { Learner, TrialPlan } from './learner.js';
 import { membershipMask, sampleSubset, trialSeed } from './seeds.js';
 
 export interface TrialContext {
@@ -20,27 +20,35 @@ function correctness(predicted: Int32Array, labels: Int32Array): { correct: Uint
   return { correct, accuracy: hits / labels.length };
 }
 
-/** Runs trial k: subset and seed come only from (config.seed, k). */
-export async function runTrial(k: number, context: TrialContext): Promise<TrialRecord> {
+/** Trial k's plan: subset and seed come only from (config.seed, k). */
+function planTrial(k: number, config: Config, n: number, m: number): TrialPlan {
+  const subset = sampleSubset(config.seed, k, n, m);
+  return { trial: k, seed: trialSeed(config.seed, k), subset, inSubset: membershipMask(subset, n) };
+}
+
+/** Runs trials `ks` as one group (trained together when the learner stacks them); each trial's result is
+ * what it would be alone. `seconds` is the group's wall time shared equally. */
+export async function runTrials(ks: readonly number[], context: TrialContext): Promise<TrialRecord[]> {
   const started = performance.now();
   const { config, dataset, learner, m } = context;
-  const n = dataset.train.labels.length;
-  const seed = trialSeed(config.seed, k);
-  const subset = sampleSubset(config.seed, k, n, m);
-  const inSubset = membershipMask(subset, n);
-  const predictions = await learner.fitPredict({ trial: k, seed, subset, inSubset });
-  const train = correctness(predictions.train, dataset.train.labels);
-  const test = correctness(predictions.test, dataset.test.labels);
-  return {
-    trial: k,
-    seed,
-    subset: inSubset,
-    trainCorrect: train.correct,
-    testCorrect: test.correct,
-    ...(predictions.trainMargin && { trainMargin: predictions.trainMargin }),
-    ...(predictions.testMargin && { testMargin: predictions.testMargin }),
-    trainAccuracy: train.accuracy,
-    testAccuracy: test.accuracy,
-    seconds: (performance.now() - started) / 1000,
-  };
+  const plans = ks.map((k) => planTrial(k, config, dataset.train.labels.length, m));
+  const predictions = await learner.fitPredict(plans);
+  const seconds = (performance.now() - started) / 1000 / ks.length;
+  return plans.map((plan, i) => {
+    const predicted = predictions[i]!;
+    const train = correctness(predicted.train, dataset.train.labels);
+    const test = correctness(predicted.test, dataset.test.labels);
+    return {
+      trial: plan.trial,
+      seed: plan.seed,
+      subset: plan.inSubset,
+      trainCorrect: train.correct,
+      testCorrect: test.correct,
+      ...(predicted.trainMargin && { trainMargin: predicted.trainMargin }),
+      ...(predicted.testMargin && { testMargin: predicted.testMargin }),
+      trainAccuracy: train.accuracy,
+      testAccuracy: test.accuracy,
+      seconds,
+    };
+  });
 }

@@ -1,7 +1,7 @@
 // Entry point of a worker process: sets up once, then runs the trials the parent sends, one at a time.
 import { UsageError } from '../errors.js';
 import { TrialExecutor } from './executor.js';
-import type { WorkerReply, WorkerRequest } from './runner.js';
+import { runGroup, type WorkerReply, type WorkerRequest } from './runner.js';
 
 let executor: TrialExecutor | undefined;
 
@@ -20,9 +20,7 @@ async function handle(request: WorkerRequest): Promise<void> {
     reply({ type: 'ready' });
   } else if (request.type === 'run') {
     if (!executor) throw new Error('worker asked to run a trial before setup');
-    const record = await executor.run(request.trial);
-    const { trial, seconds, testAccuracy, trainAccuracy } = record;
-    reply({ type: 'done', trial, seconds, testAccuracy, trainAccuracy, backend: executor.metadata.backend });
+    reply({ type: 'done', trials: await runGroup(executor, request.trials) });
   } else {
     executor?.dispose();
     process.disconnect();

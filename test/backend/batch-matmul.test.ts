@@ -33,3 +33,28 @@ test('BatchMatMul override matches the cpu kernel for all transposes, rank 2 and
   }
   console.log(`BatchMatMul: ${shapes.length * 4} cases, worst relative error ${worst.toExponential(2)}`);
 });
+
+test('BatchMatMul override multiplies batches entry by entry, with a batch of 1 broadcast, transposed or not', async () => {
+  // [a shape, b shape] without transposes; the transposed variants swap the last two axes of each operand.
+  const pairs: [number[], number[]][] = [
+    [[4, 6, 5], [4, 5, 7]], // stacked models: [K, b, d] x [K, d, u]
+    [[2, 3, 6, 5], [2, 3, 5, 7]], // two outer axes
+    [[1, 6, 5], [4, 5, 7]], // one input shared by K weight matrices
+    [[4, 6, 5], [5, 7]], // K inputs, one matrix
+    [[3, 64, 256], [3, 256, 128]], // an mlp layer of 3 stacked models at batch 64
+  ];
+  const swap = (shape: number[]): number[] => [...shape.slice(0, -2), shape[shape.length - 1]!, shape[shape.length - 2]!];
+  let seed = 3000;
+  for (const [aShape, bShape] of pairs) {
+    for (const transposeA of [false, true]) {
+      for (const transposeB of [false, true]) {
+        const as = transposeA ? swap(aShape) : aShape;
+        const bs = transposeB ? swap(bShape) : bShape;
+        const av = randn(as, seed++);
+        const bv = randn(bs, seed++);
+        const err = await compareWasmToCpu(() => tf.matMul(tf.tensor(av, as), tf.tensor(bv, bs), transposeA, transposeB));
+        assert.ok(err < TOL, `${JSON.stringify({ as, bs, transposeA, transposeB })}: relative error ${err}`);
+      }
+    }
+  }
+});

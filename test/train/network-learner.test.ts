@@ -10,7 +10,10 @@ import { resolveConfig, subsetSize, type Config, type ConfigOverrides } from '..
 import { generateSyntheticLongtail } from '../../src/data/synthetic-longtail.js';
 import type { Dataset } from '../../src/data/types.js';
 import { createLearner } from '../../src/train/learner.js';
-import { runTrial } from '../../src/train/trial.js';
+import { runTrials, type TrialContext } from '../../src/train/trial.js';
+import type { TrialRecord } from '../../src/store/trial-file.js';
+
+const runTrial = async (k: number, context: TrialContext): Promise<TrialRecord> => (await runTrials([k], context))[0]!;
 
 const config = resolveConfig({ epochs: 4, hiddenUnits: 64, synthetic: { trainSize: 200, testSize: 60, classes: 4, subpopulationsPerClass: 10, imageSize: 8 } });
 const dataset = generateSyntheticLongtail(config.synthetic);

@@ -5,8 +5,11 @@
 // operands contiguous with the backend's own Transpose and, with transposedProduct, computes the product
 // transposed, C^T = B^T A^T, where that packs less: for a dense layer's input gradient dy [64,128] .
 // W[4096,128]^T, it packs dy^T (8K values) instead of W^T (512K): 9.7 ms -> ~4 ms at batch 64.
+// With batch > 1 (stacked ensembles: K models' weights [K, d, u]) wasm's kernel also takes its scalar path;
+// here each batch entry is instead copied out and multiplied by XNNPACK as its own batch-1 product.
 import * as tf from '@tensorflow/tfjs';
 import { callKernel, free } from './composite.js';
+import { f32, heapBackend } from './heap.js';
 
 /** Relative costs per value, measured on wasm (one core): XNNPACK's packing of the right operand, Transpose. */
 const PACK_COST = 8;
@@ -33,8 +36,9 @@ export function registerContiguousBatchMatMul(backendName: string, options: { tr
   }
   const original = own.get(backendName)!;
   if (current) tf.unregisterKernel(tf.BatchMatMul, backendName);
-  const product = (backend: object, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo =>
+  const plain = (backend: object, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo =>
     original.kernelFunc({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
+  const product = (backend: object, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo => productPerEntry(backend, a, b, plain) ?? plain(backend, a, b);
   tf.registerKernel({
     kernelName: tf.BatchMatMul,
     backendName,
@@ -43,7 +47,7 @@ export function registerContiguousBatchMatMul(backendName: string, options: { tr
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
       const { transposeA = false, transposeB = false } = (attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
-      if (!transposeA && !transposeB) return original.kernelFunc({ inputs, backend, attrs: attrs ?? {} });
+      if (!transposeA && !transposeB) return product(backend, a, b);
       const last = (t: tf.TensorInfo, fromEnd: number): number => t.shape[t.shape.length - fromEnd] ?? 1;
       const m = transposeA ? last(a, 1) : last(a, 2);
       const k = transposeA ? last(a, 2) : last(a, 1);
@@ -70,4 +74,41 @@ export function registerContiguousBatchMatMul(backendName: string, options: { tr
       return out;
     },
   });
+}
+
+/**
+ * C = A B for contiguous a [..., m, k] and b [..., k, n] with more than one batch entry, as one batch-1
+ * `plain` product per entry (a batch of 1 on either side is shared by all entries). Returns undefined where
+ * that does not apply: batch 1 on both sides (plain's own fast case) or broadcasting other than from 1.
+ */
+function productPerEntry(
+  backend: object,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  plain: (backend: object, a: tf.TensorInfo, b: tf.TensorInfo) => tf.TensorInfo,
+): tf.TensorInfo | undefined {
+  const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const batch = tf.util.sizeFromShape(outer);
+  const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
+  const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
+  if (batch === 1 || (batchA !== 1 && batchA !== batch) || (batchB !== 1 && batchB !== batch)) return undefined;
+  const heap = heapBackend(backend, 'BatchMatMul');
+  const [m = 0, k = 0] = a.shape.slice(-2);
+  const n = b.shape[b.shape.length - 1] ?? 0;
+  const out = heap.makeOutput([...outer, m, n], 'float32');
+  // One entry of x [batch, rows, cols] as a fresh [1, rows, cols] tensor. b's must be fresh for every entry:
+  // XNNPACK caches its packed weights by the tensor, so refilling one buffer would reuse the first entry's.
+  const entry = (x: tf.TensorInfo, i: number, rows: number, cols: number): tf.TensorInfo => {
+    const one = heap.makeOutput([1, rows, cols], 'float32');
+    f32(heap, one).set(f32(heap, x).subarray(i * rows * cols, (i + 1) * rows * cols)); // views after the allocation
+    return one;
+  };
+  for (let i = 0; i < batch; i++) {
+    const ai = batchA === 1 ? a : entry(a, i, m, k);
+    const bi = batchB === 1 ? b : entry(b, i, k, n);
+    const ci = plain(backend, ai, bi); // [1, m, n]
+    f32(heap, out).set(f32(heap, ci), i * m * n);
+    free(backend, ci, ...(ai === a ? [] : [ai]), ...(bi === b ? [] : [bi]));
+  }
+  return out;
 }
