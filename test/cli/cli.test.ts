@@ -83,6 +83,8 @@ const badInputs: [string, (dir: string) => string[], RegExp][] = [
   ['bad --shard', () => ['train', '--shard', '3/2'], /--shard must be i\/N with 0 <= i < N, got "3\/2"/],
   ['missing config file', (dir) => ['train', '--config', join(dir, 'none.json')], /cannot read config file/],
   ['unknown option', () => ['train', '--epocs', '3'], /unknown option '--epocs'/],
+  ['--ensemble 0', () => ['train', '--ensemble', '0'], /--ensemble must be an integer >= 1, got 0/],
+  ['--ensemble of a model that does not stack', () => ['train', '--model', 'resnet18', '--ensemble', '4'], /--ensemble 4 needs a model that stacks \(mlp, cnn, linear-probe\), and resnet18 does not; use --ensemble 1/],
 ];
 for (const [name, args, message] of badInputs) {
   test(`bad input (${name}): one line on stderr, exit 2, no stack trace`, () => {
@@ -176,4 +178,33 @@ test('resume after a killed run loses nothing and redoes only the missing trials
   assert.equal(runCli(['estimate', '--run-dir', clean]).status, 0);
   assert.deepEqual(column(join(killed, 'estimates', 'memorization.arrow'), 'mem'), column(join(clean, 'estimates', 'memorization.arrow'), 'mem'));
   assert.deepEqual(column(join(killed, 'estimates', 'influence.arrow'), 'infl'), column(join(clean, 'estimates', 'influence.arrow'), 'infl'));
+});
+
+test('--ensemble 4 (2 workers) makes the trials of --ensemble 1, and runs resume across ensemble sizes', () => {
+  const dir = tempDir();
+  const config = tinyConfig(dir, { epochs: 3, hiddenUnits: 32 });
+  const train = (runDir: string, trials: number, ensemble: number, workers: number) =>
+    runCli(['train', '--config', config, '--model', 'mlp', '--trials', String(trials), '--seed', '3', '--ensemble', String(ensemble), '--workers', String(workers), '--backend', 'wasm', '--run-dir', runDir]);
+  const alone = join(dir, 'alone');
+  const together = join(dir, 'together');
+  assert.equal(train(alone, 10, 1, 1).status, 0);
+  // 6 trials in groups of 4 (4 + 2) on 2 workers, then 4 more one at a time: the config hash ignores the ensemble.
+  assert.equal(train(together, 6, 4, 2).status, 0);
+  const resumed = train(together, 10, 1, 1);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stdout, /4 trials run, 6 already finished/);
+
+  const a = readTrials(alone, 300, 120);
+  const b = readTrials(together, 300, 120);
+  assert.deepEqual(b.subset, a.subset, 'the same subsets, trial by trial');
+  let differing = 0;
+  for (let k = 0; k < 10; k++) {
+    for (const split of ['train', 'test'] as const) differing += a[split][k]!.filter((v, i) => v !== b[split][k]![i]).length;
+  }
+  assert.ok(differing <= 0.005 * 10 * 420, `${differing} of ${10 * 420} predictions differ`);
+  for (const run of [alone, together]) assert.equal(runCli(['estimate', '--run-dir', run]).status, 0);
+  const memA = column(join(alone, 'estimates', 'memorization.arrow'), 'mem');
+  const memB = column(join(together, 'estimates', 'memorization.arrow'), 'mem');
+  const worst = Math.max(...memA.map((v, i) => (Number.isNaN(v) && Number.isNaN(memB[i]!) ? 0 : Math.abs(v - memB[i]!))));
+  assert.ok(worst <= 0.2, `largest memorization difference ${worst} (one flipped prediction in 10 trials moves mem by at most 1/5)`);
 });

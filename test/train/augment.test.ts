@@ -104,3 +104,17 @@ test('a batch is deterministic given its random stream, reuses one buffer, and n
     assert.deepEqual(first.subarray(b * 16, (b + 1) * 16), Float32Array.from(pixels, (v) => table[v]!));
   });
 });
+
+test('an ensemble step: each network\'s batch from its own stream, one after another; more than the buffer holds is refused', () => {
+  const images = Uint8Array.from({ length: 6 * 16 }, (_, p) => (p * 53) & 0xff);
+  const stats = { mean: [0.4], std: [0.3] };
+  const augmenter = new BatchAugmenter(images, SHAPE, 1, stats, 6);
+  const parts = [
+    { indices: Int32Array.of(5, 1, 2), stream: 'network 0, step 3' },
+    { indices: Int32Array.of(0, 4, 3), stream: 'network 1, step 3' },
+  ];
+  const each = parts.map((p) => augmenter.batch(p.indices, seeded(p.stream)).slice());
+  const together = augmenter.batches(parts.map((p) => ({ indices: p.indices, random: seeded(p.stream) })));
+  assert.deepEqual(together, Float32Array.from([...each[0]!, ...each[1]!]));
+  assert.throws(() => augmenter.batches([...parts, ...parts].map((p) => ({ indices: p.indices, random: seeded(p.stream) }))), /12 examples, room for 6/);
+});
