@@ -94,7 +94,7 @@ test('networksOf: one model trains as built; several are stacked and their model
   const many = networksOf(models);
   assert.ok(many instanceof StackedNetworks);
   assert.equal(many.count, 2);
-  assert.equal(tf.memory().numTensors - tensorsBefore, many.variables!.length, 'only the stacked variables remain: the models are disposed');
+  assert.equal(tf.memory().numTensors - tensorsBefore, many.variables.length, 'only the stacked variables remain: the models are disposed');
   many.dispose();
   assert.equal(tf.memory().numTensors, tensorsBefore);
 });
