@@ -1,4 +1,4 @@
-// Test of the wasm in-place Slice against the cpu backend: contiguous row blocks (prediction batches),
+// Test of the wasm in-place Slice (and SplitV built on it) against the cpu backend: contiguous row blocks (prediction batches),
 // inner-axis windows of every rank 1..5, size -1, empty slices, and int32/bool data; exact (it copies).
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,4 +30,22 @@ test('Slice matches the cpu kernel exactly', async () => {
     assert.equal(await compareWasmToCpu(() => tf.slice(tf.tensor(ints, c.shape, 'int32'), c.begin, c.size).toFloat()), 0);
     assert.equal(await compareWasmToCpu(() => tf.slice(tf.tensor(xs, c.shape).greater(0), c.begin, c.size).toFloat()), 0);
   }
+});
+
+test('SplitV (tf.split, and the gradient of tf.concat) matches the cpu kernel exactly', async () => {
+  const cases: { shape: number[]; splits: number | number[]; axis: number }[] = [
+    { shape: [12, 4, 4, 3], splits: 4, axis: 0 }, // an ensemble step's activations, one part per model
+    { shape: [12, 4, 4, 3], splits: [5, 7], axis: 0 },
+    { shape: [6, 7, 8, 5], splits: [2, -1, 3], axis: 2 },
+    { shape: [9, 40], splits: 8, axis: 1 },
+  ];
+  for (const [k, c] of cases.entries()) {
+    const xs = randn(c.shape, 3500 + k);
+    assert.equal(await compareWasmToCpu(() => tf.split(tf.tensor(xs, c.shape), c.splits, c.axis)), 0, JSON.stringify(c));
+  }
+  // The gradient of concat splits dy back into the parts.
+  const a = randn([3, 5], 3600);
+  const b = randn([2, 5], 3601);
+  const grads = () => tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.concat([p, q]).square().sum())([tf.tensor(a, [3, 5]), tf.tensor(b, [2, 5])]);
+  assert.ok((await compareWasmToCpu(grads)) < 1e-6);
 });

@@ -12,6 +12,7 @@ import { registerRowGather } from './gather.js';
 import { registerSharedIdentity } from './identity.js';
 import { registerMaxPoolGrad } from './max-pool-grad.js';
 import { registerHeapSlice } from './slice.js';
+import { registerSlicedSplitV } from './split.js';
 import { registerLeadingAxesSum } from './sum.js';
 import { registerUnsortedSegmentSum } from './unsorted-segment-sum.js';
 
@@ -29,6 +30,7 @@ const WASM_OVERRIDES: readonly [string, (backendName: string) => void][] = [
   [tf.Sum, registerLeadingAxesSum],
   [tf.Identity, registerSharedIdentity],
   [tf.Slice, registerHeapSlice],
+  [tf.SplitV, registerSlicedSplitV],
 ];
 
 /** Names of the wasm kernels that have an override. */
