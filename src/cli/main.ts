@@ -38,7 +38,7 @@ function addTrainOptions(command: Command): Command {
     .option('--probe-epochs <e>', `linear-probe: training epochs of that network (default: ${d.probeEpochs})`)
     .addOption(new Option('--backend <name>', `TensorFlow.js backend; auto tries ${BACKEND_NAMES.slice(1).join(', ')} in that order (default: ${d.backend})`))
     .option('--workers <n>', `trial-running processes on this machine (default: number of cores, ${d.workers} here)`)
-    .option('--ensemble <K>', `train K trials at once as one stacked computation in each worker (mlp, cnn, linear-probe); results as if trained one by one (default: ${d.ensemble})`)
+    .option('--ensemble <K>', `train K trials at once as one stacked computation in each worker (mlp, cnn, linear-probe), with the results of training them one by one; auto: 16 for mlp and linear-probe, else 1 (default: ${d.ensemble})`)
     .option('--shard <i/N>', 'run only trials k with k mod N = i (default: SLURM_ARRAY_TASK_ID/COUNT in a Slurm job array, else all)')
     .option('--run-dir <dir>', 'run directory (default: runs/<dataset>-<model>)')
     .option('--data-dir <dir>', 'directory with the data set files (default: $MEMORIZE_DATA, then system paths)');

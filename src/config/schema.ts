@@ -49,7 +49,7 @@ export interface Config {
   recordMargins: boolean; // also store each example's correct-class logit minus the best other logit
   backend: BackendName; // TensorFlow.js backend; auto picks the fastest available
   workers: number; // trial-running processes on this machine
-  ensemble: number; // trials trained together as one stacked computation per process (mlp, cnn, linear-probe); 1 = one at a time
+  ensemble: number | 'auto'; // trials trained together as one stacked computation in a process (mlp, cnn, linear-probe); 1 = one at a time; auto = the model's measured best (models/registry.ts)
   synthetic: SyntheticConfig;
 }
 
@@ -77,7 +77,7 @@ export const DEFAULT_CONFIG: Config = {
   recordMargins: false,
   backend: 'auto',
   workers: availableParallelism(),
-  ensemble: 1,
+  ensemble: 'auto',
   synthetic: {
     seed: 2020,
     classes: 10,
@@ -154,7 +154,7 @@ const RULES: Record<Exclude<keyof Config, 'synthetic'>, FieldRule> = {
   recordMargins: boolean,
   backend: oneOf(BACKEND_NAMES),
   workers: integerFrom(1),
-  ensemble: integerFrom(1),
+  ensemble: (v) => (v === 'auto' || integerFrom(1)(v) === undefined ? undefined : 'auto or an integer >= 1'),
 };
 
 const SYNTHETIC_RULES: Record<keyof SyntheticConfig, FieldRule> = {

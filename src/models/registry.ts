@@ -9,18 +9,27 @@ import { buildMlp } from './mlp.js';
 import { buildResnet18, buildResnet50 } from './resnet.js';
 import type { NetworkSpec } from './types.js';
 
-/** stackable: K of them train as one computation (--ensemble; src/train/stacked-networks.ts says which layers stack). */
-export type NetworkEntry = { kind: 'network'; description: string; stackable: boolean; build: (spec: NetworkSpec, config: Config) => tf.LayersModel };
-export type ModelEntry = NetworkEntry | { kind: 'linear-probe'; description: string; stackable: true } | { kind: 'nearest-neighbour'; description: string; stackable: false };
+/** How many trials of a model train together: `stackable` ones can (--ensemble K; src/train/stacked-networks.ts
+ * says which layers stack), and `auto` is what --ensemble auto picks, the best measured in scripts/BENCHMARKS.md
+ * (the mlp and the linear probe: 1.6x and 2x trials/hour at 16 on the wasm backend; the cnn: no gain, so 1). */
+interface Ensemble {
+  stackable: boolean;
+  auto: number;
+}
+const ALONE: Ensemble = { stackable: false, auto: 1 };
+const STACKED: Ensemble = { stackable: true, auto: 16 };
+
+export type NetworkEntry = { kind: 'network'; description: string; ensemble: Ensemble; build: (spec: NetworkSpec, config: Config) => tf.LayersModel };
+export type ModelEntry = NetworkEntry | { kind: 'linear-probe'; description: string; ensemble: Ensemble } | { kind: 'nearest-neighbour'; description: string; ensemble: Ensemble };
 
 export const MODELS: Record<string, ModelEntry> = {
-  mlp: { kind: 'network', description: 'two hidden relu layers of hiddenUnits on raw pixels', stackable: true, build: (spec, c) => buildMlp(spec, c.hiddenUnits) },
-  cnn: { kind: 'network', description: 'small conv net: 2 x (conv3x3 + max-pool), dense hiddenUnits', stackable: true, build: (spec, c) => buildCnn(spec, c.hiddenUnits) },
-  resnet18: { kind: 'network', description: 'ResNet18 with the CIFAR stem (3x3/1 conv, no max-pool)', stackable: false, build: (spec) => buildResnet18(spec) },
-  resnet50: { kind: 'network', description: 'ResNet50 with the CIFAR stem, the paper\'s CIFAR-100 network', stackable: false, build: (spec) => buildResnet50(spec) },
-  'inception-small': { kind: 'network', description: 'small Inception of Zhang et al. 2017, the paper\'s MNIST network', stackable: false, build: (spec) => buildInceptionSmall(spec) },
-  'linear-probe': { kind: 'linear-probe', description: 'linear classifier on the penultimate layer of probeNetwork, trained once on the full training set', stackable: true },
-  knn: { kind: 'nearest-neighbour', description: '1-nearest-neighbour on raw pixels (Euclidean, ties to the lower index)', stackable: false },
+  mlp: { kind: 'network', description: 'two hidden relu layers of hiddenUnits on raw pixels', ensemble: STACKED, build: (spec, c) => buildMlp(spec, c.hiddenUnits) },
+  cnn: { kind: 'network', description: 'small conv net: 2 x (conv3x3 + max-pool), dense hiddenUnits', ensemble: { stackable: true, auto: 1 }, build: (spec, c) => buildCnn(spec, c.hiddenUnits) },
+  resnet18: { kind: 'network', description: 'ResNet18 with the CIFAR stem (3x3/1 conv, no max-pool)', ensemble: ALONE, build: (spec) => buildResnet18(spec) },
+  resnet50: { kind: 'network', description: 'ResNet50 with the CIFAR stem, the paper\'s CIFAR-100 network', ensemble: ALONE, build: (spec) => buildResnet50(spec) },
+  'inception-small': { kind: 'network', description: 'small Inception of Zhang et al. 2017, the paper\'s MNIST network', ensemble: ALONE, build: (spec) => buildInceptionSmall(spec) },
+  'linear-probe': { kind: 'linear-probe', description: 'linear classifier on the penultimate layer of probeNetwork, trained once on the full training set', ensemble: STACKED },
+  knn: { kind: 'nearest-neighbour', description: '1-nearest-neighbour on raw pixels (Euclidean, ties to the lower index)', ensemble: ALONE },
 };
 
 /** The registry entry of `name`, or a UsageError listing the known models. */
@@ -39,7 +48,7 @@ export function networkEntry(name: string, setting: string): NetworkEntry {
   return entry;
 }
 
-const stackableNames = (): string => Object.keys(MODELS).filter((k) => MODELS[k]?.stackable).join(', ');
+const stackableNames = (): string => Object.keys(MODELS).filter((k) => MODELS[k]?.ensemble.stackable).join(', ');
 
 /** Refuses, before any work, a model setting that cannot run: an unknown model or probe network, margins
  * asked of a model without logits, or an ensemble of a model that does not stack. */
@@ -49,8 +58,13 @@ export function checkModelSettings(config: Config): ModelEntry {
   if (config.recordMargins && entry.kind === 'nearest-neighbour') {
     throw new UsageError(`--record margins needs a model with logits, and ${config.model} has none; drop --record (recordMargins) or pick one of ${networkNames()}, linear-probe`);
   }
-  if (config.ensemble > 1 && !entry.stackable) {
-    throw new UsageError(`--ensemble ${config.ensemble} needs a model that stacks (${stackableNames()}), and ${config.model} does not; use --ensemble 1 (ensemble)`);
+  if (typeof config.ensemble === 'number' && config.ensemble > 1 && !entry.ensemble.stackable) {
+    throw new UsageError(`--ensemble ${config.ensemble} needs a model that stacks (${stackableNames()}), and ${config.model} does not; use --ensemble 1 or auto (ensemble)`);
   }
   return entry;
+}
+
+/** How many trials train together: config.ensemble, or for auto the model's measured best. */
+export function ensembleSize(config: Config): number {
+  return config.ensemble === 'auto' ? modelEntry(config.model).ensemble.auto : config.ensemble;
 }

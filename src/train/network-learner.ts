@@ -1,11 +1,12 @@
 // Trains a network per trial on its subset with SGD + momentum and the configured schedule (a group of
-// trials together with --ensemble), then predicts every example. The data set goes into tensors once per process; with crop-flip, training batches are instead
-// augmented from the uint8 images in JS (reused buffers), one float32 tensor per step. Each trial disposes
-// its model, so the tensor count stays flat across trials.
+// trials together with --ensemble), then predicts every example. The data set goes into tensors once per
+// process; with crop-flip, training batches are instead augmented from the uint8 images in JS (reused
+// buffers), one float32 tensor per step. Each group disposes its networks: the tensor count stays flat.
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.js';
 import type { Dataset, Split } from '../data/types.js';
 import { UsageError } from '../errors.js';
+import { ensembleSize } from '../models/registry.js';
 import type { NetworkSpec } from '../models/types.js';
 import { BatchAugmenter } from './augment.js';
 import type { Learner, Predictions, TrialPlan } from './learner.js';
@@ -56,7 +57,7 @@ export class NetworkLearner implements Learner {
     this.testImages = imagesTensor(dataset.test, dataset.imageShape, stats);
     this.trainLabels = tf.tensor1d(dataset.train.labels, 'int32');
     if (config.augment === 'crop-flip') {
-      const rows = config.batchSize * config.ensemble; // one step of a whole ensemble
+      const rows = config.batchSize * ensembleSize(config); // one step of a whole ensemble
       this.augmenter = new BatchAugmenter(dataset.train.images, dataset.imageShape, config.cropPadding, stats, rows);
     }
   }

@@ -1,9 +1,10 @@
 // Runs a list of pending trials on `workers` processes: in this process when there is one worker,
 // otherwise in forked worker processes that each set up once and then take trials from a shared queue,
-// in groups of config.ensemble (trained together). Each trial file is written atomically by whoever ran it,
+// in groups of up to the ensemble size (trained together). Each trial file is written atomically by whoever ran it,
 // so a killed run loses only the trials in flight.
 import { fork, type ChildProcess } from 'node:child_process';
 import { UsageError } from '../errors.js';
+import { ensembleSize } from '../models/registry.js';
 import { TrialExecutor, type ExecutorSetup } from './executor.js';
 import { mayUseCuda, nvidiaSmiGpus, visibleGpus, workerEnv } from './worker-env.js';
 
@@ -31,10 +32,18 @@ export async function runGroup(executor: TrialExecutor, trials: readonly number[
   return records.map(({ trial, seconds, testAccuracy, trainAccuracy }) => ({ trial, seconds, testAccuracy, trainAccuracy, backend }));
 }
 
-/** `pending` in consecutive groups of `size` (the last may be smaller). */
-export function groupTrials(pending: readonly number[], size: number): number[][] {
+/** `pending` in consecutive groups of at most `size`, as many groups as there are workers or a multiple of it,
+ * their sizes within one of each other: every worker gets the same share (20 trials, size 16, 2 workers: 10 + 10,
+ * not 16 + 4). */
+export function groupTrials(pending: readonly number[], size: number, workers: number): number[][] {
+  const fewest = Math.ceil(pending.length / size);
+  const count = Math.min(pending.length, Math.ceil(fewest / workers) * workers);
   const groups: number[][] = [];
-  for (let i = 0; i < pending.length; i += size) groups.push(pending.slice(i, i + size));
+  for (let g = 0, start = 0; g < count; g++) {
+    const end = start + Math.floor(pending.length / count) + (g < pending.length % count ? 1 : 0);
+    groups.push(pending.slice(start, end));
+    start = end;
+  }
   return groups;
 }
 
@@ -85,9 +94,9 @@ function runInWorkers(setup: ExecutorSetup, groups: number[][], workers: number,
   });
 }
 
-/** Runs `pending` trials in groups of setup.config.ensemble; calls onDone after each trial is written. */
+/** Runs `pending` trials in groups of up to the ensemble size; calls onDone after each trial is written. */
 export async function runPendingTrials(setup: ExecutorSetup, pending: number[], workers: number, onDone: (done: TrialDone) => void): Promise<void> {
-  const groups = groupTrials(pending, setup.config.ensemble);
+  const groups = groupTrials(pending, ensembleSize(setup.config), workers);
   const processes = Math.min(workers, groups.length);
   if (processes === 0) return;
   if (processes === 1) return runInProcess(setup, groups, onDone);

@@ -83,7 +83,7 @@ const badInputs: [string, (dir: string) => string[], RegExp][] = [
   ['bad --shard', () => ['train', '--shard', '3/2'], /--shard must be i\/N with 0 <= i < N, got "3\/2"/],
   ['missing config file', (dir) => ['train', '--config', join(dir, 'none.json')], /cannot read config file/],
   ['unknown option', () => ['train', '--epocs', '3'], /unknown option '--epocs'/],
-  ['--ensemble 0', () => ['train', '--ensemble', '0'], /--ensemble must be an integer >= 1, got 0/],
+  ['--ensemble 0', () => ['train', '--ensemble', '0'], /--ensemble must be auto or an integer >= 1, got 0/],
   ['--ensemble of a model that does not stack', () => ['train', '--model', 'resnet18', '--ensemble', '4'], /--ensemble 4 needs a model that stacks \(mlp, cnn, linear-probe\), and resnet18 does not; use --ensemble 1/],
 ];
 for (const [name, args, message] of badInputs) {

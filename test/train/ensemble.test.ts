@@ -58,13 +58,24 @@ for (const [label, overrides] of CASES) {
   });
 }
 
+test('groups: at most the ensemble size, a multiple of the workers, sizes within one of each other, in order', () => {
+  const trials = (n: number): number[] => Array.from({ length: n }, (_, k) => k);
+  const sizes = (groups: number[][]): number[] => groups.map((g) => g.length);
+  assert.deepEqual(sizes(groupTrials(trials(20), 16, 2)), [10, 10]);
+  assert.deepEqual(sizes(groupTrials(trials(400), 16, 2)), [...Array<number>(10).fill(16), ...Array<number>(16).fill(15)]);
+  assert.deepEqual(sizes(groupTrials(trials(7), 3, 1)), [3, 2, 2]);
+  assert.deepEqual(sizes(groupTrials(trials(3), 16, 8)), [1, 1, 1]);
+  assert.deepEqual(sizes(groupTrials(trials(5), 1, 2)), [1, 1, 1, 1, 1]);
+  assert.deepEqual(groupTrials([4, 9, 2, 7, 1], 2, 1), [[4, 9], [2, 7], [1]]);
+  assert.deepEqual(groupTrials([], 16, 2), []);
+});
+
 test('ensemble groups leave no tensors behind, and a smaller last group runs', async () => {
   const config: Config = resolveConfig({ model: 'cnn', epochs: 1, hiddenUnits: 16, ensemble: 3, synthetic: SYNTHETIC });
   const dataset = generateSyntheticLongtail(config.synthetic);
   const learner = createLearner(dataset, config);
   const context = { config, dataset, learner, m: subsetSize(dataset.train.labels.length, config.subsetRatio) };
-  const groups = groupTrials([0, 1, 2, 3, 4, 5, 6], config.ensemble);
-  assert.deepEqual(groups, [[0, 1, 2], [3, 4, 5], [6]]);
+  const groups = [[0, 1, 2], [3, 4, 5], [6]];
   const first = await runTrials(groups[0]!, context);
   const tensors = tf.memory().numTensors;
   await runTrials(groups[1]!, context);

@@ -105,10 +105,11 @@ test('the registry says which models stack, and whyNotStackable agrees on the bu
     if (entry.kind !== 'network') continue;
     const model = entry.build(spec, { ...DEFAULT_CONFIG, hiddenUnits: 8 });
     const why = whyNotStackable(model);
-    assert.equal(why === undefined, entry.stackable, `${name}: registry says stackable=${entry.stackable}, whyNotStackable: ${why ?? 'stacks'}`);
+    assert.equal(why === undefined, entry.ensemble.stackable, `${name}: registry says stackable=${entry.ensemble.stackable}, whyNotStackable: ${why ?? 'stacks'}`);
+    if (!entry.ensemble.stackable) assert.equal(entry.ensemble.auto, 1, `${name}: auto ensemble of a model that does not stack`);
     model.dispose();
   }
-  assert.equal(MODELS['linear-probe']?.stackable, true);
+  assert.equal(MODELS['linear-probe']?.ensemble.stackable, true);
   const linear = buildLinear({ inputDim: 12, numClasses: CLASSES, seed: 1, weightDecay: 0 });
   assert.equal(whyNotStackable(linear), undefined);
   linear.dispose();

@@ -18,7 +18,7 @@ export function registerSlicedSplitV(backendName: string): void {
       const { x } = inputs as { x: tf.TensorInfo };
       const { numOrSizeSplits, axis } = (attrs ?? {}) as unknown as tf.SplitVAttrs;
       const at = tf.util.parseAxisParam(axis, x.shape)[0]!;
-      const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, at);
+      const sizes = tf.backend_util.prepareSplitSize(x, numOrSizeSplits, at);
       const begin = x.shape.map(() => 0);
       return sizes.map((part) => {
         const size = x.shape.map((extent, a) => (a === at ? part : extent));
