@@ -147,14 +147,8 @@ export class StackedNetworks implements Networks {
           break;
         case 'dense': {
           const [, d, u] = layer.kernel.shape as [number, number, number];
-          let y: tf.Tensor; // [K, rows, u]
-          if (isShared) {
-            // One product for all K: x [s, d] . [d, K * u], then the model axis to the front.
-            const wide = layer.kernel.transpose([1, 0, 2]).reshape([d, K * u]);
-            y = tf.matMul(x, wide).reshape([-1, K, u]).transpose([1, 0, 2]);
-          } else {
-            y = tf.matMul(x.reshape([K, -1, d]), layer.kernel);
-          }
+          // Shared rows [s, d] as [1, s, d] broadcast against all K kernels; else network k's rows.
+          let y = tf.matMul(isShared ? x.expandDims(0) : x.reshape([K, -1, d]), layer.kernel); // [K, rows, u]
           if (layer.bias) y = y.add(layer.bias);
           x = activate(y, layer.activation).reshape([-1, u]);
           isShared = false;
@@ -163,18 +157,9 @@ export class StackedNetworks implements Networks {
         case 'conv': {
           const conv = (input4: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor | null): tf.Tensor4D =>
             tf.fused.conv2d({ x: input4, filter, strides: layer.strides, pad: layer.padding, ...(bias && { bias }), activation: layer.activation });
-          if (isShared) {
-            // One convolution with all K filter banks side by side, then the model axis to the front.
-            const f = layer.kernels[0]!.shape[3]!;
-            const filters = tf.concat(layer.kernels, 3) as tf.Tensor4D;
-            const bias = layer.biases[0] ? tf.concat(layer.biases as tf.Variable[]) : null;
-            const y = conv(x as tf.Tensor4D, filters, bias); // [s, oh, ow, K * f]
-            const [s, oh, ow] = y.shape;
-            x = y.reshape([s, oh, ow, K, f]).transpose([3, 0, 1, 2, 4]).reshape([K * s, oh, ow, f]);
-          } else {
-            const parts = tf.split<tf.Tensor4D>(x, K, 0);
-            x = tf.concat(parts.map((part, k) => conv(part, layer.kernels[k] as tf.Tensor4D, layer.biases[k] ?? null)));
-          }
+          // Network k convolves rows k*b..(k+1)*b, or all the shared rows (no transposes: wasm's are slow).
+          const parts = isShared ? layer.kernels.map(() => x as tf.Tensor4D) : tf.split<tf.Tensor4D>(x, K, 0);
+          x = tf.concat(parts.map((part, k) => conv(part, layer.kernels[k] as tf.Tensor4D, layer.biases[k] ?? null)));
           isShared = false;
           break;
         }
