@@ -38,6 +38,11 @@ const CALLS: Call[] = [
     run: kernelCall(tf.BatchMatMul, ['a', 'b'], { transposeA: false, transposeB: true }) },
   { kernel: tf.BatchMatMul, label: 'x [64,4096]^T . dy [64,128] (cnn dense weight gradient)', inputs: () => [randn([1, 64, 4096]), randn([1, 64, 128])],
     run: kernelCall(tf.BatchMatMul, ['a', 'b'], { transposeA: true, transposeB: false }) },
+  { kernel: tf.SplitV, label: '[256,32,32,32] into 4 (a stacked cnn step, --ensemble 4)', inputs: () => [randn([256, 32, 32, 32])], run: ([x]) => {
+    const [first, ...rest] = tf.split(x!, 4);
+    tf.dispose(rest);
+    return first!;
+  } },
   { kernel: tf.GatherV2, label: '64 rows of [4096,32,32,3] (the batch)', inputs: () => [randn([4096, 32, 32, 3]), tf.randomUniform([64], 0, 4096, 'int32')],
     run: ([x, i]) => tf.gather(x!, i!) },
   { kernel: tf.GatherV2, label: '64 of [4096] int32 (the labels)', inputs: () => [tf.randomUniform([4096], 0, 10, 'int32'), tf.randomUniform([64], 0, 4096, 'int32')],

@@ -1,4 +1,4 @@
-// Training throughput benchmark: images per second of the trial runner's own training step (fitModel of
+// Training throughput benchmark: images per second of the trial runner's own training step (fitNetworks of
 // src/train/sgd.ts: gather the batch from a tensor, oneHot, softmax cross-entropy, momentum SGD 0.9 with the
 // default warm-up/linear-decay lr set every step), on random data, at a fixed batch size; warm-up steps
 // excluded, median of R repeats. Default cases: mlp and cnn on 32x32x3 (CIFAR's shape) and mlp on 16x16x1

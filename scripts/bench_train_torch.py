@@ -141,7 +141,7 @@ def trainer(a, precision):
             torch.cuda.synchronize()
 
     def run(count):
-        # A fresh optimizer per call, as the project's fitModel makes one per trial.
+        # A fresh optimizer per call, as the project's fitNetworks makes one per trial.
         optimizer = torch.optim.SGD(model.parameters(), lr=0.0, momentum=a.momentum)
         order = torch.randperm(count * a.batch, generator=generator) % pool
         model.train()

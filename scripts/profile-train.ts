@@ -1,4 +1,4 @@
-// Where a training step's time goes: tf.profile kernel times of the trial runner's step (fitModel of
+// Where a training step's time goes: tf.profile kernel times of the trial runner's step (fitNetworks of
 // src/train/sgd.ts), summed by kernel name over a few steps after warm-up, and the share of the wall time
 // that no kernel accounts for (JS overhead: tape, tidy, dispatch). For JS hot spots add node --cpu-prof.
 //   node dist/scripts/profile-train.js [--backend wasm] [--model cnn] [--input 32x32x3] [--batch 64] [--steps 10]
