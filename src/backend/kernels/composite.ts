@@ -2,6 +2,15 @@
 // their kernel functions directly (not through the engine), so it must free its intermediates itself.
 import * as tf from '@tensorflow/tfjs';
 
+/** Replaces kernel `name` of `backendName` with `wrap(original)`, keeping the original's setupFunc (wasm binds
+ * its C function there when the backend starts, and the original may still be called). */
+export function wrapKernel(name: string, backendName: string, wrap: (original: tf.KernelConfig) => tf.KernelFunc): void {
+  const original = tf.getKernel(name, backendName) as tf.KernelConfig | undefined;
+  if (!original) throw new Error(`kernel ${name} is not registered for backend '${backendName}'`);
+  tf.unregisterKernel(name, backendName);
+  tf.registerKernel({ kernelName: name, backendName, ...(original.setupFunc && { setupFunc: original.setupFunc }), kernelFunc: wrap(original) });
+}
+
 /** Runs kernel `name` of `backendName` on `inputs`; throws if that backend lacks it. */
 export function callKernel(
   name: string,

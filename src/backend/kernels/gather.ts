@@ -3,6 +3,7 @@
 // against ~0.1 ms here (and 0.5 ms -> 0.01 ms for the batch's 64 labels). Gathers with batchDims go to
 // wasm's own kernel.
 import * as tf from '@tensorflow/tfjs';
+import { wrapKernel } from './composite.js';
 import { heapBackend } from './heap.js';
 
 /** Rows shorter than this are copied value by value (one set() call a row costs more than a short loop). */
@@ -10,21 +11,13 @@ const MIN_SET_ROW = 16;
 
 /** Replaces `backendName`'s GatherV2 (wasm) with a row-copying one that falls back to the original. */
 export function registerRowGather(backendName: string): void {
-  const original = tf.getKernel(tf.GatherV2, backendName) as tf.KernelConfig | undefined;
-  if (!original) throw new Error(`kernel GatherV2 is not registered for backend '${backendName}'`);
-  tf.unregisterKernel(tf.GatherV2, backendName);
-  tf.registerKernel({
-    kernelName: tf.GatherV2,
-    backendName,
-    ...(original.setupFunc && { setupFunc: original.setupFunc }), // binds wasm's C function at start-up
-    kernelFunc: (args) => {
-      const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
-      const { axis, batchDims = 0 } = (args.attrs ?? {}) as unknown as tf.GatherV2Attrs;
-      const a = tf.util.parseAxisParam(axis, x.shape)[0] ?? 0;
-      const row = x.shape.slice(a + 1).reduce((p, d) => p * d, 1);
-      if (batchDims !== 0 || indices.dtype !== 'int32') return original.kernelFunc(args);
-      return gatherRows(heapBackend(args.backend, 'GatherV2'), x, indices, a, row);
-    },
+  wrapKernel(tf.GatherV2, backendName, (original) => (args) => {
+    const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+    const { axis, batchDims = 0 } = (args.attrs ?? {}) as unknown as tf.GatherV2Attrs;
+    const a = tf.util.parseAxisParam(axis, x.shape)[0] ?? 0;
+    const row = x.shape.slice(a + 1).reduce((p, d) => p * d, 1);
+    if (batchDims !== 0 || indices.dtype !== 'int32') return original.kernelFunc(args);
+    return gatherRows(heapBackend(args.backend, 'GatherV2'), x, indices, a, row);
   });
 }
 

@@ -3,6 +3,7 @@
 // 1024-row batch that prediction slices from a [50000,32,32,3] training set would copy all 614 MB. This one
 // copies only the slice: contiguous runs of the innermost axes with TypedArray.set (or a short loop).
 import * as tf from '@tensorflow/tfjs';
+import { wrapKernel } from './composite.js';
 import { heapBackend } from './heap.js';
 
 /** Runs shorter than this are copied value by value (one set() call costs more than a short loop). */
@@ -10,20 +11,12 @@ const MIN_SET_RUN = 16;
 
 /** Replaces `backendName`'s Slice (wasm) with one that reads the heap in place (strings go to the original). */
 export function registerHeapSlice(backendName: string): void {
-  const original = tf.getKernel(tf.Slice, backendName) as tf.KernelConfig | undefined;
-  if (!original) throw new Error(`kernel Slice is not registered for backend '${backendName}'`);
-  tf.unregisterKernel(tf.Slice, backendName);
-  tf.registerKernel({
-    kernelName: tf.Slice,
-    backendName,
-    ...(original.setupFunc && { setupFunc: original.setupFunc }),
-    kernelFunc: (args) => {
-      const { x } = args.inputs as { x: tf.TensorInfo };
-      if (x.dtype === 'string') return original.kernelFunc(args);
-      const { begin, size } = (args.attrs ?? {}) as unknown as tf.SliceAttrs;
-      const [start = [], extent = []] = tf.slice_util.parseSliceParams(x, begin, size);
-      return sliceHeap(heapBackend(args.backend, 'Slice'), x, start, extent);
-    },
+  wrapKernel(tf.Slice, backendName, (original) => (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (x.dtype === 'string') return original.kernelFunc(args);
+    const { begin, size } = (args.attrs ?? {}) as unknown as tf.SliceAttrs;
+    const [start = [], extent = []] = tf.slice_util.parseSliceParams(x, begin, size);
+    return sliceHeap(heapBackend(args.backend, 'Slice'), x, start, extent);
   });
 }
 

@@ -2,27 +2,20 @@
 // sums over the heap. wasm's own kernel first transposes the reduced axes to the end: 6 ms for
 // [64,32,32,32] -> [32], against ~2 ms here. Any other Sum goes to wasm's own kernel.
 import * as tf from '@tensorflow/tfjs';
+import { wrapKernel } from './composite.js';
 import { f32, heapBackend } from './heap.js';
 
 /** Replaces `backendName`'s Sum (wasm) with one that sums leading axes itself and falls back to the original. */
 export function registerLeadingAxesSum(backendName: string): void {
-  const original = tf.getKernel(tf.Sum, backendName) as tf.KernelConfig | undefined;
-  if (!original) throw new Error(`kernel Sum is not registered for backend '${backendName}'`);
-  tf.unregisterKernel(tf.Sum, backendName);
-  tf.registerKernel({
-    kernelName: tf.Sum,
-    backendName,
-    ...(original.setupFunc && { setupFunc: original.setupFunc }), // binds wasm's C function at start-up
-    kernelFunc: (args) => {
-      const { x } = args.inputs as { x: tf.TensorInfo };
-      const { axis, keepDims } = (args.attrs ?? {}) as unknown as tf.SumAttrs;
-      const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
-      const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i);
-      if (!leading || x.dtype !== 'float32') return original.kernelFunc(args);
-      const rows = x.shape.slice(0, axes.length).reduce((p, d) => p * d, 1);
-      const kept = x.shape.slice(axes.length);
-      return columnSums(heapBackend(args.backend, 'Sum'), x, rows, keepDims ? [...axes.map(() => 1), ...kept] : kept);
-    },
+  wrapKernel(tf.Sum, backendName, (original) => (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { axis, keepDims } = (args.attrs ?? {}) as unknown as tf.SumAttrs;
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+    const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i);
+    if (!leading || x.dtype !== 'float32') return original.kernelFunc(args);
+    const rows = x.shape.slice(0, axes.length).reduce((p, d) => p * d, 1);
+    const kept = x.shape.slice(axes.length);
+    return columnSums(heapBackend(args.backend, 'Sum'), x, rows, keepDims ? [...axes.map(() => 1), ...kept] : kept);
   });
 }
 
