@@ -51,6 +51,7 @@ const CALLS: Call[] = [
     kernel: tf.Sum, label: `[${shape.join(',')}] over axes 0,1,2 (conv bias gradient)`, inputs: () => [randn([...shape])], run: ([x]) => tf.sum(x!, [0, 1, 2]),
   })),
   { kernel: tf.Identity, label: '[64,32,32,32] (a tensor saved for the backward pass)', inputs: () => [randn([64, 32, 32, 32])], run: ([x]) => tf.clone(x!) },
+  { kernel: tf.Cast, label: '[64,32,32,32] float32 to float32 (ReLU gradient of cnn conv 1)', inputs: () => [randn([64, 32, 32, 32])], run: ([x]) => tf.cast(x!, 'float32') },
   { kernel: tf.Slice, label: 'rows 1024..1055 of [2000,16,16,1] (a predict batch)', inputs: () => [randn([2000, 16, 16, 1])], run: ([x]) => tf.slice(x!, [1024, 0, 0, 0], [32, 16, 16, 1]) },
 ];
 

@@ -9,7 +9,7 @@ import { registerIm2colConv2DBackpropFilter } from './conv2d-backprop-filter-im2
 import { registerConv2DBackpropInput } from './conv2d-backprop-input.js';
 import { registerDepthwiseConv2dNativeBackpropInput } from './depthwise-backprop-input.js';
 import { registerRowGather } from './gather.js';
-import { registerSharedIdentity } from './identity.js';
+import { registerSharedCast, registerSharedIdentity } from './identity.js';
 import { registerMaxPoolGrad } from './max-pool-grad.js';
 import { registerHeapSlice } from './slice.js';
 import { registerSlicedSplitV } from './split.js';
@@ -31,6 +31,7 @@ const WASM_OVERRIDES: readonly [string, (backendName: string) => void][] = [
   [tf.Identity, registerSharedIdentity],
   [tf.Slice, registerHeapSlice],
   [tf.SplitV, registerSlicedSplitV],
+  [tf.Cast, registerSharedCast],
 ];
 
 /** Names of the wasm kernels that have an override. */
