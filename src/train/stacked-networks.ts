@@ -1,7 +1,8 @@
 // K networks of one sequential architecture (mlp, cnn, the linear probe's classifier) trained as one
 // computation: each dense layer's weights stacked along a model axis ([K, d, u], one batched product for all
-// K models), conv layers K filters side by side. Activations are [K * b, ...], model k's rows k*b..(k+1)*b.
-// Each model starts from the weights its builder gave it, so network k computes what it would alone.
+// K models); a conv layer keeps one filter bank per model, each applied to its model's rows; pooling and
+// flattening run on all rows at once. Activations are [K * b, ...], model k's rows k*b..(k+1)*b. Each model
+// starts from the weights its builder gave it, so network k computes what it would alone.
 import * as tf from '@tensorflow/tfjs';
 import type { Networks } from './networks.js';
 
@@ -41,8 +42,8 @@ export function whyNotStackable(model: tf.LayersModel): string | undefined {
     if (c.dilationRate?.some((d) => d !== 1)) return `layer ${layer.name} is dilated`;
     if (c.padding !== undefined && c.padding !== 'same' && c.padding !== 'valid') return `layer ${layer.name} has padding ${c.padding}`;
     if ((c.kernelRegularizer?.config.l1 ?? 0) !== 0) return `layer ${layer.name} has an l1 regularizer`;
-    const rank = (layer.input as tf.SymbolicTensor).shape.length;
-    if (name === 'Dense' && rank !== 2) return `dense layer ${layer.name} takes rank-${rank} input (stacked: rank 2)`;
+    const rank = name === 'Dense' ? (layer.input as tf.SymbolicTensor).shape.length : 2;
+    if (rank !== 2) return `dense layer ${layer.name} takes rank-${rank} input (stacked: rank 2)`;
   }
   return undefined;
 }
@@ -61,7 +62,7 @@ function variableOf(make: () => tf.Tensor): tf.Variable {
   return variable;
 }
 
-/** Activation then nothing else: tfjs-layers applies the bias before it, as we do. */
+/** A layer's activation, applied after its bias as tfjs-layers does. */
 const activate = (x: tf.Tensor, activation: Activation): tf.Tensor => (activation === 'relu' ? tf.relu(x) : x);
 
 export class StackedNetworks implements Networks {
