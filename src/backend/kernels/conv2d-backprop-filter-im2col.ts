@@ -3,11 +3,9 @@
 // filter on every call: ~20 ms of its 49 at batch 64 for [64,16,16,32] -> 3x3x32x64. Here the packed operand
 // is dy as it is, and a JS loop writes the transposed im2col matrix straight into the heap.
 import * as tf from '@tensorflow/tfjs';
-import { callKernel, free } from './composite.js';
+import { free, kernelRunner, type KernelRunner } from './composite.js';
 import { parseConv2DBackpropFilter } from './conv2d-backprop-filter.js';
 import { f32, heapBackend } from './heap.js';
-
-type Run = (name: string, ins: tf.NamedTensorInfoMap, at?: tf.NamedAttrMap) => tf.TensorInfo;
 
 /** Replaces `backendName`'s (wasm's) Conv2DBackpropFilter with the im2col matmul (NHWC, dilation 1). */
 export function registerIm2colConv2DBackpropFilter(backendName: string): void {
@@ -17,7 +15,7 @@ export function registerIm2colConv2DBackpropFilter(backendName: string): void {
     backendName,
     kernelFunc: ({ inputs, backend, attrs = {} }) => {
       const { x, dy, info } = parseConv2DBackpropFilter(backendName, inputs, attrs);
-      return im2colProduct((name, ins, at = {}) => callKernel(name, backendName, backend, ins, at), backend, x, dy, info);
+      return im2colProduct(kernelRunner(backendName, backend), backend, x, dy, info);
     },
   });
 }
@@ -28,7 +26,7 @@ export function registerIm2colConv2DBackpropFilter(backendName: string): void {
  * JS loop straight into the heap from xT = x transposed to [ci, b, h, w] (so that each patch row is a
  * contiguous run of an image row): patchesT[(i*kw + j)*ci + c][(n*oh + p)*ow + q] = xpad[n, p*sh + i, q*sw + j, c].
  */
-function im2colProduct(run: Run, backendObject: object, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+function im2colProduct(run: KernelRunner, backendObject: object, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
   const { batchSize: b, inHeight: h, inWidth: w, inChannels: ci, outChannels: co, outHeight: oh, outWidth: ow } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
   const backend = heapBackend(backendObject, 'Conv2DBackpropFilter');

@@ -2,7 +2,7 @@
 // Reshape and BatchMatMul: wasm has no such kernel, and webgpu's own one is slow. On wasm this composite is
 // replaced in turn by the im2col matmul of conv2d-backprop-filter-im2col.ts.
 import * as tf from '@tensorflow/tfjs';
-import { callKernel, free, pair } from './composite.js';
+import { free, kernelRunner, pair } from './composite.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -40,8 +40,7 @@ function conv2DBackpropFilter(
   const { batchSize: b, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
   const [, oh = 0, ow = 0] = dy.shape;
-  const run = (name: string, ins: tf.NamedTensorInfoMap, at: tf.NamedAttrMap = {}): tf.TensorInfo =>
-    callKernel(name, backendName, backend, ins, at);
+  const run = kernelRunner(backendName, backend);
 
   if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && padInfo.top + padInfo.bottom + padInfo.left + padInfo.right === 0) {
     // 1x1, stride 1, no padding: dW[ci, co] = x[b*h*w, ci]^T . dy[b*h*w, co]. An explicit Transpose
