@@ -4,10 +4,9 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { registerMissingWasmKernels } from '../../src/backend/kernels/index.js';
-import { compareWasmToCpu, randn, windowCases } from './helpers.js';
+import { compareWasmToCpu, convData, windowCases } from './helpers.js';
 
 const TOL = 1e-5;
-type Shape4 = [number, number, number, number];
 
 before(async () => {
   registerMissingWasmKernels();
@@ -18,12 +17,7 @@ test('Conv2DBackpropInput composite matches the cpu kernel (tf.grad of conv2d wi
   let worst = 0;
   const cases = windowCases();
   for (const [n, c] of cases.entries()) {
-    const xShape: Shape4 = [c.b, c.h, c.w, c.ci];
-    const fShape: Shape4 = [c.k, c.k, c.ci, c.co];
-    const xs = randn(xShape, 1100 + n);
-    const fs = randn(fShape, 1200 + n);
-    const outShape = tf.tidy(() => tf.conv2d(tf.zeros<tf.Rank.R4>(xShape), tf.zeros<tf.Rank.R4>(fShape), c.s, c.pad).shape);
-    const dys = randn(outShape, 1300 + n);
+    const { xShape, fShape, outShape, xs, fs, dys } = convData(c, 1100 + n);
     const err = await compareWasmToCpu(() => {
       const f = tf.tensor4d(fs, fShape);
       return tf.grad((x) => tf.conv2d(x as tf.Tensor4D, f, c.s, c.pad))(tf.tensor4d(xs, xShape), tf.tensor(dys, outShape));

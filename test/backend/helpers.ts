@@ -84,3 +84,14 @@ export function windowCases(): WindowCase[] {
   cases.push({ b: 2, h: 8, w: 7, ci: 3, co: 2, k: 3, s: 2, pad: [[0, 0], [1, 2], [0, 3], [0, 0]] });
   return cases;
 }
+
+type Shape4 = [number, number, number, number];
+
+/** Seeded data of a conv2d case: x [b, h, w, ci], filter [k, k, ci, co] and dy of the conv's output shape,
+ * with seeds seed, seed + 100 and seed + 200. */
+export function convData(c: WindowCase, seed: number): { xShape: Shape4; fShape: Shape4; outShape: number[]; xs: Float32Array; fs: Float32Array; dys: Float32Array } {
+  const xShape: Shape4 = [c.b, c.h, c.w, c.ci];
+  const fShape: Shape4 = [c.k, c.k, c.ci, c.co];
+  const outShape = tf.tidy(() => tf.conv2d(tf.zeros<tf.Rank.R4>(xShape), tf.zeros<tf.Rank.R4>(fShape), c.s, c.pad).shape);
+  return { xShape, fShape, outShape, xs: randn(xShape, seed), fs: randn(fShape, seed + 100), dys: randn(outShape, seed + 200) };
+}

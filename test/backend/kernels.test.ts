@@ -5,7 +5,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { registerMissingWasmKernels, useWasmOverrides } from '../../src/backend/kernels/index.js';
-import { numDataIds, on, randn, relErr } from './helpers.js';
+import { compareWasmToCpu, convData, randn, relErr, type WindowCase } from './helpers.js';
 
 const TOL = 1e-5;
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
@@ -17,20 +17,8 @@ before(async () => {
   assert.ok(await tf.setBackend('wasm'));
 });
 
-/** Runs `f` (or `fCpu`) on cpu and `f` on wasm; returns the worst relative error of wasm against cpu. */
-async function compare(f: () => tf.Tensor | tf.Tensor[], fCpu = f): Promise<number> {
-  const ref = await on('cpu', fCpu);
-  await tf.setBackend('wasm');
-  const idsBefore = numDataIds();
-  const got = await on('wasm', f);
-  assert.equal(numDataIds(), idsBefore, 'the wasm composite leaked intermediates');
-  return Math.max(...got.map((g, i) => relErr(g, ref[i] ?? new Float32Array())));
-}
-
-interface ConvCase { b: number; h: number; w: number; ci: number; co: number; k: number; s: number | [number, number]; pad: Pad }
-
-function convCases(): ConvCase[] {
-  const cases: ConvCase[] = [];
+function convCases(): WindowCase[] {
+  const cases: WindowCase[] = [];
   const channels: [number, number][] = [[1, 4], [3, 5], [8, 8]];
   let i = 0;
   for (const k of [1, 3]) {
@@ -57,13 +45,8 @@ for (const [variant, on] of [['im2col matmul (wasm override)', true], ['composit
     useWasmOverrides([tf.Conv2DBackpropFilter], on);
     try {
       for (const [n, c] of convCases().entries()) {
-        const xShape: Shape4 = [c.b, c.h, c.w, c.ci];
-        const fShape: Shape4 = [c.k, c.k, c.ci, c.co];
-        const xs = randn(xShape, 100 + n);
-        const fs = randn(fShape, 200 + n);
-        const outShape = tf.tidy(() => tf.conv2d(tf.zeros<tf.Rank.R4>(xShape), tf.zeros<tf.Rank.R4>(fShape), c.s, c.pad).shape);
-        const dys = randn(outShape, 300 + n);
-        const err = await compare(() => {
+        const { xShape, fShape, outShape, xs, fs, dys } = convData(c, 100 + n);
+        const err = await compareWasmToCpu(() => {
           const x = tf.tensor4d(xs, xShape);
           const dy = tf.tensor(dys, outShape);
           return tf.grad((f) => tf.conv2d(x, f as tf.Tensor4D, c.s, c.pad))(tf.tensor4d(fs, fShape), dy);
@@ -137,11 +120,11 @@ test('DepthwiseConv2dNativeBackpropInput composite matches the cpu kernel', asyn
       );
     // The cpu kernel ignores dilations, so its reference uses the filter with the zeros put in.
     const [dilated, dilatedShape] = dilateFilter(fs, fShape, c.d);
-    let err = await compare(direct(fs, fShape, c.d), direct(dilated, dilatedShape, 1));
+    let err = await compareWasmToCpu(direct(fs, fShape, c.d), direct(dilated, dilatedShape, 1));
     if (c.d === 1) {
       // Through the gradient of depthwiseConv2d as training uses it (tfjs allows no dilations there).
       const xs = randn(xShape, 600 + n);
-      err = Math.max(err, await compare(() => {
+      err = Math.max(err, await compareWasmToCpu(() => {
         const f = tf.tensor4d(fs, fShape);
         return tf.grad((x) => tf.depthwiseConv2d(x as tf.Tensor4D, f, c.s, c.pad))(tf.tensor4d(xs, xShape), tf.tensor(dys, outShape));
       }));
@@ -164,17 +147,17 @@ test('UnsortedSegmentSum matches the cpu kernel, directly and as the gradient of
     const xs = randn(c.x, 700 + k);
     // Ids cycle through -1 .. n (both ends out of range, so dropped).
     const ids = Int32Array.from({ length: c.ids.reduce((p, q) => p * q, 1) }, (_, i) => ((i * 5 + k) % (c.n + 2)) - 1);
-    worst = Math.max(worst, await compare(() => tf.unsortedSegmentSum(tf.tensor(xs, c.x), tf.tensor(ids, c.ids, 'int32'), c.n)));
+    worst = Math.max(worst, await compareWasmToCpu(() => tf.unsortedSegmentSum(tf.tensor(xs, c.x), tf.tensor(ids, c.ids, 'int32'), c.n)));
   }
   // int32 data: exact.
   const ints = Int32Array.from({ length: 24 }, (_, i) => i * 7 - 50);
   const ids = Int32Array.from({ length: 8 }, (_, i) => i % 3);
-  assert.equal(await compare(() => tf.unsortedSegmentSum(tf.tensor(ints, [8, 3], 'int32'), tf.tensor1d(ids, 'int32'), 3)), 0);
+  assert.equal(await compareWasmToCpu(() => tf.unsortedSegmentSum(tf.tensor(ints, [8, 3], 'int32'), tf.tensor1d(ids, 'int32'), 3)), 0);
   // Gradient of an embedding lookup (gather with repeated indices).
   const params = randn([6, 4], 800);
   const dys = randn([10, 4], 801);
   const idx = Int32Array.from([0, 5, 2, 2, 5, 1, 0, 0, 3, 5]);
-  worst = Math.max(worst, await compare(() =>
+  worst = Math.max(worst, await compareWasmToCpu(() =>
     tf.grad((p: tf.Tensor) => tf.gather(p, tf.tensor1d(idx, 'int32')))(tf.tensor2d(params, [6, 4]), tf.tensor2d(dys, [10, 4]))));
   assert.ok(worst < TOL, `relative error ${worst}`);
   console.log(`UnsortedSegmentSum: worst relative error ${worst.toExponential(2)}`);
