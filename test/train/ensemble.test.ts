@@ -14,9 +14,10 @@ import { runTrials } from '../../src/train/trial.js';
 import type { TrialRecord } from '../../src/store/trial-file.js';
 
 const SYNTHETIC = { trainSize: 240, testSize: 80, classes: 4, subpopulationsPerClass: 10, imageSize: 8 };
-// Stacked sums round differently (1e-7 relative); training mostly keeps it near there (up to 1.1e-6 seen), but where a ReLU or a max-pool
-// choice flips on such a difference the two runs drift apart a little (4.6e-3 of the largest margin seen here).
-// Margins must agree to TIE of the largest; predictions must agree wherever the margin is further than that from 0.
+// Stacked sums round differently (1e-7 relative); training mostly keeps it near there (up to 1.1e-6 seen),
+// but where a ReLU or a max-pool choice flips on such a difference the two runs drift apart a little (4.6e-3
+// of the largest margin seen here). Margins must agree to TIE of the largest; predictions must agree wherever
+// the margin is further than that from 0.
 const TIE = 1e-2;
 
 before(async () => {
