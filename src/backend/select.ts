@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../config/schema.js';
 import { UsageError } from '../errors.js';
+import { watchDevice } from './device-errors.js';
 import { registerMissingWasmKernels, registerWebgpuOverrides } from './kernels/index.js';
 
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
@@ -19,6 +20,9 @@ export interface ActiveBackend {
 
 /** A backend that cannot start here, and why. */
 class BackendUnavailable extends Error {}
+
+/** A webgpu adapter that is software (llvmpipe, SwiftShader): it works, but slower than wasm, so auto skips it. */
+class SoftwareAdapter extends BackendUnavailable {}
 
 const LIBVULKAN_PATHS = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1', '/usr/lib/libvulkan.so.1'];
 
@@ -65,7 +69,13 @@ function hasVulkanLoader(): boolean {
   return [...LIBVULKAN_PATHS, ...dirs.map((d) => `${d}/libvulkan.so.1`)].some((p) => existsSync(p));
 }
 
-async function startWebgpu(): Promise<string> {
+/** The adapter's vendor, architecture and description, as one line. */
+function describeAdapter(info: GPUAdapterInfo): string {
+  const { vendor, architecture, description, device } = info;
+  return [vendor, architecture, description || device].filter(Boolean).join(' ');
+}
+
+async function startWebgpu(options: StartOptions): Promise<string> {
   if (!hasVulkanLoader()) throw new BackendUnavailable('libvulkan.so.1 not found (apt-get install libvulkan1; needs an NVIDIA, AMD or Intel driver with Vulkan)');
   let gpu: GPU;
   try {
@@ -76,16 +86,20 @@ async function startWebgpu(): Promise<string> {
   }
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new BackendUnavailable('no GPU adapter found (the Vulkan loader is present, but no driver offers a device)');
+  const software = adapter.info.architecture === 'software' || (adapter.info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  if (software && !options.allowSoftwareAdapter) throw new SoftwareAdapter(`software adapter ${describeAdapter(adapter.info)} (use --backend webgpu to force)`);
   await importOptional(() => import('@tensorflow/tfjs-backend-webgpu'), '@tensorflow/tfjs-backend-webgpu', 'npm install @tensorflow/tfjs-backend-webgpu');
   registerWebgpuOverrides();
   if (!(await tf.setBackend('webgpu'))) throw new BackendUnavailable('the webgpu backend did not start on the adapter');
-  const { vendor, architecture, description, device } = adapter.info;
-  return [vendor, architecture, description || device].filter(Boolean).join(' ');
+  watchDevice((tf.backend() as unknown as { device: GPUDevice }).device);
+  return describeAdapter(adapter.info);
 }
 
-/** Benchmarks only: wasm kernel overrides to leave out, to measure one against wasm's own kernel. */
 export interface StartOptions {
+  /** Benchmarks only: wasm kernel overrides to leave out, to measure one against wasm's own kernel. */
   skipWasmOverrides?: readonly string[];
+  /** Accept a software webgpu adapter (only when webgpu is asked for by name). */
+  allowSoftwareAdapter?: boolean;
 }
 
 async function startWasm(options: StartOptions = {}): Promise<undefined> {
@@ -118,7 +132,7 @@ export async function startBackend(requested: BackendName, options: StartOptions
   const reasons: string[] = [];
   for (const name of candidates) {
     try {
-      return await start(name, options);
+      return await start(name, { ...options, allowSoftwareAdapter: requested === 'webgpu' });
     } catch (error) {
       if (!(error instanceof BackendUnavailable)) throw error;
       reasons.push(`${name}: ${error.message}`);
@@ -130,7 +144,7 @@ export async function startBackend(requested: BackendName, options: StartOptions
 /** Availability of one backend, for `memorize backends`. */
 export interface BackendReport {
   name: ConcreteBackend;
-  available: boolean;
+  status: 'available' | 'software' | 'unavailable'; // software: a software GPU adapter, which auto skips
   detail: string; // the device where available, otherwise why not
 }
 
@@ -140,10 +154,10 @@ export async function probeBackends(): Promise<BackendReport[]> {
   for (const name of AUTO_ORDER) {
     try {
       const active = await start(name);
-      reports.push({ name, available: true, detail: active.device ?? 'CPU' });
+      reports.push({ name, status: 'available', detail: active.device ?? 'CPU' });
     } catch (error) {
       if (!(error instanceof BackendUnavailable)) throw error;
-      reports.push({ name, available: false, detail: error.message });
+      reports.push({ name, status: error instanceof SoftwareAdapter ? 'software' : 'unavailable', detail: error.message });
     }
   }
   return reports;

@@ -4,7 +4,7 @@ import { table } from './report.js';
 
 export async function formatBackends(): Promise<string> {
   const reports = await probeBackends();
-  const pick = reports.find((r) => r.available);
-  const rows = reports.map((r) => [r.name, r.available ? 'available' : 'unavailable', r.detail]);
+  const pick = reports.find((r) => r.status === 'available');
+  const rows = reports.map((r) => [r.name, r.status, r.detail]);
   return `${table(['backend', 'status', 'device or reason'], rows)}\n--backend auto picks: ${pick?.name ?? 'none'}`;
 }

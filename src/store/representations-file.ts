@@ -58,7 +58,7 @@ function decode(bytes: Uint8Array, path: string, configHash: string, sizes: { n:
 
 /** The run's representations: read from `path` if it exists, else computed, written (unless another process
  * wrote it first) and read back, so every process of a run uses the same ones whichever computed them. */
-export async function readOrCreateRepresentations(path: string, configHash: string, sizes: { n: number; nTest: number }, compute: () => Representations): Promise<Representations> {
+export async function readOrCreateRepresentations(path: string, configHash: string, sizes: { n: number; nTest: number }, compute: () => Representations | Promise<Representations>): Promise<Representations> {
   const read = async (): Promise<Representations | undefined> => {
     const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined;
@@ -68,7 +68,7 @@ export async function readOrCreateRepresentations(path: string, configHash: stri
   };
   const existing = await read();
   if (existing) return existing;
-  const computed = compute();
+  const computed = await compute();
   if (await writeFileAtomicIfAbsent(path, encode(computed, configHash))) return computed;
   return (await read())!;
 }

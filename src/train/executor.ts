@@ -1,5 +1,6 @@
 // Sets up one process for running trials (data, backend, learner) and runs and stores trials in it.
 // Used in-process for one worker and inside each worker process for several.
+import { checkDeviceErrors } from '../backend/device-errors.js';
 import type { Config } from '../config/schema.js';
 import { loadDataset, type DataOptions } from '../data/registry.js';
 import { checkModelSettings } from '../models/registry.js';
@@ -42,14 +43,17 @@ export class TrialExecutor {
       entry.kind === 'linear-probe'
         ? await readOrCreateRepresentations(runDir.representationsPath, setup.configHash, { n: dataset.train.labels.length, nTest: dataset.test.labels.length }, () => computeRepresentations(dataset, config))
         : undefined;
-    const learner = createLearner(dataset, config, representations);
+    const learner = await createLearner(dataset, config, representations);
+    await checkDeviceErrors('the set-up of the learner');
     const metadata = { configHash: setup.configHash, dataset: dataset.name, backend };
     return new TrialExecutor({ config, dataset, learner, m: setup.m }, runDir, metadata);
   }
 
-  /** Runs a group of trials (together when the config's ensemble stacks them) and writes each one's file atomically. */
+  /** Runs a group of trials (together when the config's ensemble stacks them) and writes each one's file
+   * atomically, unless the GPU reported an error meanwhile. */
   async run(ks: readonly number[]): Promise<TrialRecord[]> {
     const records = await runTrials(ks, this.context);
+    await checkDeviceErrors(`trial${ks.length > 1 ? 's' : ''} ${ks.join(', ')}`);
     for (const record of records) await this.runDir.writeTrial(record, this.metadata);
     return records;
   }

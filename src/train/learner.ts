@@ -59,9 +59,9 @@ class NearestNeighbourLearner implements Learner {
 
 /** Sets up the configured model's learner over the data set (the TensorFlow.js backend must be ready).
  * The linear probe uses `representations` when given (the run's stored ones), else computes them here. */
-export function createLearner(dataset: Dataset, config: Config, representations?: Representations): Learner {
+export async function createLearner(dataset: Dataset, config: Config, representations?: Representations): Promise<Learner> {
   const entry = modelEntry(config.model);
   if (entry.kind === 'nearest-neighbour') return new NearestNeighbourLearner(dataset);
-  if (entry.kind === 'linear-probe') return new LinearProbeLearner(dataset, config, representations ?? computeRepresentations(dataset, config));
+  if (entry.kind === 'linear-probe') return new LinearProbeLearner(dataset, config, representations ?? (await computeRepresentations(dataset, config)));
   return new NetworkLearner(dataset, config, entry.build);
 }

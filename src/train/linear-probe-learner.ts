@@ -29,8 +29,7 @@ export class LinearProbeLearner implements Learner {
   fitPredict(plans: readonly TrialPlan[]): Promise<Predictions[]> {
     const { config, dataset } = this;
     const stepsPerEpoch = Math.ceil((plans[0]?.subset.length ?? 0) / config.batchSize);
-    return Promise.resolve(
-      fitPredictNetworks(plans, {
+    return fitPredictNetworks(plans, {
         build: (seed) => buildLinear({ inputDim: this.representations.dim, numClasses: dataset.numClasses, seed, weightDecay: config.weightDecay }),
         trainLabels: this.trainLabels,
         numClasses: dataset.numClasses,
@@ -39,8 +38,7 @@ export class LinearProbeLearner implements Learner {
         train: { x: this.train, labels: dataset.train.labels },
         test: { x: this.test, labels: dataset.test.labels },
         recordMargins: config.recordMargins,
-      }),
-    );
+      });
   }
 
   dispose(): void {

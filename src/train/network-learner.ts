@@ -74,15 +74,15 @@ export class NetworkLearner implements Learner {
       test: { x: this.testImages, labels: dataset.test.labels },
       recordMargins: config.recordMargins,
     };
-    return Promise.resolve(this.explainWasmAbort(plans.length, () => fitPredictNetworks(plans, setup)));
+    return this.explainWasmAbort(plans.length, () => fitPredictNetworks(plans, setup));
   }
 
   /** A fresh network (initialized from `seed`) trained for `epochs` on training examples `indices`; the caller disposes it. */
-  fit(indices: Int32Array, seed: number, epochs: number): tf.LayersModel {
+  async fit(indices: Int32Array, seed: number, epochs: number): Promise<tf.LayersModel> {
     const network = new SingleNetwork(this.network(seed));
     const settings = this.settings(indices.length, epochs);
     try {
-      this.explainWasmAbort(1, () => fitNetworks(network, this.trainLabels, this.dataset.numClasses, [{ indices, seed }], settings, (batch, step) => this.inputs(batch, step, [seed])));
+      await this.explainWasmAbort(1, () => fitNetworks(network, this.trainLabels, this.dataset.numClasses, [{ indices, seed }], settings, (batch, step) => this.inputs(batch, step, [seed])));
     } catch (error) {
       if (!(error instanceof UsageError)) network.dispose(); // after a wasm abort there is nothing left to dispose
       throw error;
@@ -102,9 +102,9 @@ export class NetworkLearner implements Learner {
   }
 
   /** Runs `train`, turning wasm's abort (a failed malloc: its heap is gone with it) into a UsageError that says what to lower. */
-  private explainWasmAbort<T>(models: number, train: () => T): T {
+  private async explainWasmAbort<T>(models: number, train: () => T | Promise<T>): Promise<T> {
     try {
-      return train();
+      return await train();
     } catch (error) {
       if (!(error instanceof WebAssembly.RuntimeError && tf.getBackend() === 'wasm')) throw error;
       const { config } = this;

@@ -19,14 +19,14 @@ export interface NetworkTrialSetup {
 }
 
 /** Trains one network per plan and returns each one's predictions, in the order of `plans`. */
-export function fitPredictNetworks(plans: readonly TrialPlan[], setup: NetworkTrialSetup): Predictions[] {
+export async function fitPredictNetworks(plans: readonly TrialPlan[], setup: NetworkTrialSetup): Promise<Predictions[]> {
   const seeds = plans.map((p) => p.seed);
   const networks = networksOf(plans.map((p) => setup.build(p.seed)));
   try {
     const runs = plans.map((p) => ({ indices: p.subset, seed: p.seed }));
     fitNetworks(networks, setup.trainLabels, setup.numClasses, runs, setup.settings, (batch, step) => setup.inputs(batch, step, seeds));
-    const train = predictAll(networks, setup.train.x, setup.train.labels);
-    const test = predictAll(networks, setup.test.x, setup.test.labels);
+    const train = await predictAll(networks, setup.train.x, setup.train.labels);
+    const test = await predictAll(networks, setup.test.x, setup.test.labels);
     return plans.map((_, k) => ({
       train: train[k]!.classes,
       test: test[k]!.classes,

@@ -13,7 +13,7 @@ import { representationSeed } from './seeds.js';
 const BATCH = 256;
 
 /** Penultimate-layer outputs of `model` for all of `x` ([n, h, w, c]), as [n, dim]. */
-function penultimate(model: tf.LayersModel, x: tf.Tensor4D): { dim: number; values: Float32Array } {
+async function penultimate(model: tf.LayersModel, x: tf.Tensor4D): Promise<{ dim: number; values: Float32Array }> {
   const last = model.layers[model.layers.length - 1];
   const features = last?.input;
   if (!(features instanceof tf.SymbolicTensor)) throw new Error(`${model.name}: its last layer has no single input to read representations from`);
@@ -25,22 +25,25 @@ function penultimate(model: tf.LayersModel, x: tf.Tensor4D): { dim: number; valu
   for (let start = 0; start < n; start += BATCH) {
     const size = Math.min(BATCH, n - start);
     const out = tf.tidy(() => (extractor.predict(x.slice(start, size)) as tf.Tensor).reshape([size, dim]));
-    values.set(out.dataSync(), start * dim);
-    out.dispose();
+    try {
+      values.set(await out.data(), start * dim);
+    } finally {
+      out.dispose();
+    }
   }
   return { dim, values };
 }
 
 /** Trains the run's representation network and returns its representations of every example. */
-export function computeRepresentations(dataset: Dataset, config: Config): Representations {
+export async function computeRepresentations(dataset: Dataset, config: Config): Promise<Representations> {
   const entry = networkEntry(config.probeNetwork, 'probeNetwork (--probe-network)');
   const learner = new NetworkLearner(dataset, { ...config, model: config.probeNetwork }, entry.build);
   try {
     const everyone = Int32Array.from(dataset.train.labels, (_, i) => i);
-    const model = learner.fit(everyone, representationSeed(config.seed), config.probeEpochs);
+    const model = await learner.fit(everyone, representationSeed(config.seed), config.probeEpochs);
     try {
-      const train = penultimate(model, learner.trainImages);
-      const test = penultimate(model, learner.testImages);
+      const train = await penultimate(model, learner.trainImages);
+      const test = await penultimate(model, learner.testImages);
       return { dim: train.dim, train: train.values, test: test.values };
     } finally {
       model.dispose();

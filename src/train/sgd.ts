@@ -90,18 +90,29 @@ export interface Scored {
 }
 
 /** Runs every network over `x` ([n, ...]) in batches and scores every example against `labels` ([n]):
- * one Scored per network. Ties go to the lower class, as tf.argMax does; the margin is then 0. */
-export function predictAll(networks: Networks, x: tf.Tensor, labels: Int32Array): Scored[] {
+ * one Scored per network. Ties go to the lower class, as tf.argMax does; the margin is then 0. Logits are
+ * read back asynchronously (a GPU backend cannot read synchronously in Node), one chunk ahead: the next
+ * chunk is computing while the last one is read. */
+export async function predictAll(networks: Networks, x: tf.Tensor, labels: Int32Array): Promise<Scored[]> {
   const n = x.shape[0];
   const scored = Array.from({ length: networks.count }, () => ({ classes: new Int32Array(n), margins: new Float32Array(n) }));
   const rows = Math.max(1, Math.floor(PREDICT_ROWS / networks.count));
-  for (let start = 0; start < n; start += rows) {
+  const forward = (start: number): { start: number; size: number; logits: tf.Tensor3D } => {
     const size = Math.min(rows, n - start);
-    const logits = tf.tidy(() => networks.predictLogits(x.slice(start, size))); // [K, size, classes]
-    const values = logits.dataSync();
-    const classes = logits.shape[2];
-    logits.dispose();
-    scored.forEach((out, k) => scoreRows(values.subarray(k * size * classes, (k + 1) * size * classes), classes, labels.subarray(start, start + size), out, start));
+    return { start, size, logits: tf.tidy(() => networks.predictLogits(x.slice(start, size))) }; // [K, size, classes]
+  };
+  let pending = n > 0 ? forward(0) : undefined;
+  try {
+    while (pending) {
+      const { start, size, logits } = pending;
+      pending = start + size < n ? forward(start + size) : undefined;
+      const values = await logits.data();
+      const classes = logits.shape[2];
+      logits.dispose();
+      scored.forEach((out, k) => scoreRows(values.subarray(k * size * classes, (k + 1) * size * classes), classes, labels.subarray(start, start + size), out, start));
+    }
+  } finally {
+    pending?.logits.dispose();
   }
   return scored;
 }

@@ -8,12 +8,13 @@ export function randn(shape: number[], seed: number): Float32Array {
   return tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array);
 }
 
-/** Switches to `backend`, runs `f` in a tidy and returns its outputs' values. */
+/** Switches to `backend`, runs `f` in a tidy and returns its outputs' values (read asynchronously, as a GPU
+ * backend must be read in Node). */
 export async function on(backend: string, f: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
   assertTrue(await tf.setBackend(backend), `backend ${backend} did not start`);
   const outs = tf.tidy(f);
   const list = Array.isArray(outs) ? outs : [outs];
-  const values = list.map((t) => Float32Array.from(t.dataSync()));
+  const values = await Promise.all(list.map(async (t) => Float32Array.from(await t.data())));
   tf.dispose(list);
   return values;
 }
@@ -40,16 +41,18 @@ export function numDataIds(): number {
   return tf.engine().backend.numDataIds();
 }
 
-/** Runs `f` (or `fCpu`) on cpu and `f` on wasm, checks that wasm freed its intermediates, and returns the
- * worst relative error of wasm's outputs against cpu's. */
-export async function compareWasmToCpu(f: () => tf.Tensor | tf.Tensor[], fCpu = f): Promise<number> {
+/** Runs `f` (or `fCpu`) on cpu and `f` on `backend` (wasm by default), checks that `backend` freed its
+ * intermediates, and returns the worst relative error of its outputs against cpu's. */
+export async function compareToCpu(backend: string, f: () => tf.Tensor | tf.Tensor[], fCpu = f): Promise<number> {
   const ref = await on('cpu', fCpu);
-  assertTrue(await tf.setBackend('wasm'), 'backend wasm did not start');
+  assertTrue(await tf.setBackend(backend), `backend ${backend} did not start`);
   const idsBefore = numDataIds();
-  const got = await on('wasm', f);
-  assertTrue(numDataIds() === idsBefore, `the wasm kernel leaked ${numDataIds() - idsBefore} data buffers`);
+  const got = await on(backend, f);
+  assertTrue(numDataIds() === idsBefore, `the ${backend} kernels leaked ${numDataIds() - idsBefore} data buffers`);
   return Math.max(...got.map((g, i) => relErr(g, ref[i] ?? new Float32Array())));
 }
+
+export const compareWasmToCpu = (f: () => tf.Tensor | tf.Tensor[], fCpu = f): Promise<number> => compareToCpu('wasm', f, fCpu);
 
 /** Convolution and pooling geometries for the kernel tests: strides 1 and 2, same and valid padding,
  * odd and even sizes, plus wider windows, unequal strides and explicit pads. */

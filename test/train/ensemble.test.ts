@@ -50,7 +50,7 @@ for (const [label, overrides] of CASES) {
   test(`${label}: 4 trials trained together (--ensemble 4) give each trial's result alone`, async () => {
     const config: Config = resolveConfig({ epochs: 4, batchSize: 16, learningRate: 0.01, hiddenUnits: 32, ensemble: 4, recordMargins: true, synthetic: SYNTHETIC, ...overrides });
     const dataset = generateSyntheticLongtail(config.synthetic);
-    const learner = createLearner(dataset, config);
+    const learner = await createLearner(dataset, config);
     const context = { config, dataset, learner, m: subsetSize(dataset.train.labels.length, config.subsetRatio) };
     const together = await runTrials([0, 1, 2, 3], context);
     assert.notDeepEqual(together[0]!.trainMargin, together[1]!.trainMargin, 'each trial trains its own network');
@@ -74,7 +74,7 @@ test('groups: at most the ensemble size, a multiple of the workers, sizes within
 test('ensemble groups leave no tensors behind, and a smaller last group runs', async () => {
   const config: Config = resolveConfig({ model: 'cnn', epochs: 1, hiddenUnits: 16, ensemble: 3, synthetic: SYNTHETIC });
   const dataset = generateSyntheticLongtail(config.synthetic);
-  const learner = createLearner(dataset, config);
+  const learner = await createLearner(dataset, config);
   const context = { config, dataset, learner, m: subsetSize(dataset.train.labels.length, config.subsetRatio) };
   const groups = [[0, 1, 2], [3, 4, 5], [6]];
   const first = await runTrials(groups[0]!, context);

@@ -23,7 +23,7 @@ const m = subsetSize(200, config.subsetRatio);
 async function checkHygiene(data: Dataset, overrides: ConfigOverrides): Promise<void> {
   await startBackend('wasm');
   const c: Config = { ...config, ...overrides } as Config;
-  const learner = createLearner(data, c);
+  const learner = await createLearner(data, c);
   const context = { config: c, dataset: data, learner, m: subsetSize(data.train.labels.length, c.subsetRatio) };
   const first = await runTrial(0, context);
   const tensorsAfterFirst = tf.memory().numTensors;
@@ -59,7 +59,7 @@ test('without augmentation, training is what it was before augmentation existed'
   // sha256 (first 16 hex digits) of trial 0's train and test correctness, recorded at commit da639a5.
   for (const [model, digest] of [['mlp', 'cca92cb7a818acc4'], ['cnn', 'e8a735278d8ce093']] as const) {
     const c = { ...config, model, augment: 'none' as const };
-    const learner = createLearner(dataset, c);
+    const learner = await createLearner(dataset, c);
     const result = await runTrial(0, { config: c, dataset, learner, m });
     learner.dispose();
     assert.equal(createHash('sha256').update(result.trainCorrect).update(result.testCorrect).digest('hex').slice(0, 16), digest, model);
@@ -70,7 +70,7 @@ test('crop-flip changes training; margins are recorded when asked, positive exac
   await startBackend('wasm');
   const run = async (overrides: Partial<Config>) => {
     const c = { ...config, model: 'cnn', ...overrides };
-    const learner = createLearner(dataset, c);
+    const learner = await createLearner(dataset, c);
     const result = await runTrial(2, { config: c, dataset, learner, m });
     learner.dispose();
     return result;
@@ -90,7 +90,7 @@ test('crop-flip changes training; margins are recorded when asked, positive exac
 test('the mlp fits its training subset (memorizes) and beats chance on the test set', async () => {
   await startBackend('wasm');
   const fitted = { ...config, epochs: 15, hiddenUnits: 128 };
-  const learner = createLearner(dataset, fitted);
+  const learner = await createLearner(dataset, fitted);
   const result = await runTrial(3, { config: fitted, dataset, learner, m });
   learner.dispose();
   let inSubset = 0;

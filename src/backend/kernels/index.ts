@@ -1,8 +1,9 @@
 // Registers the kernel and gradient overrides: composites for kernels wasm lacks, overrides of wasm kernels
-// that are slow in training, and for webgpu a faster Conv2DBackpropFilter plus Mean/Sum gradients that do
-// not upload ones(x.shape) every step. scripts/BENCHMARKS.md measures each wasm override.
+// that are slow in training, and for webgpu a faster Conv2DBackpropFilter, Mean/Sum gradients that do
+// not upload ones(x.shape) every step, and an AddN within the device's binding limits. scripts/BENCHMARKS.md measures each wasm override.
 import * as tf from '@tensorflow/tfjs';
 import { registerDeviceReduceGradients } from '../gradients/reduce-gradients.js';
+import { registerChunkedAddN } from './add-n.js';
 import { registerContiguousBatchMatMul } from './batch-matmul.js';
 import { registerConv2DBackpropFilter } from './conv2d-backprop-filter.js';
 import { registerIm2colConv2DBackpropFilter } from './conv2d-backprop-filter-im2col.js';
@@ -79,9 +80,11 @@ export function useWasmOverrides(names: readonly string[], on: boolean): void {
   }
 }
 
-/** Replaces webgpu's Conv2DBackpropFilter with the composite and registers the device reduce gradients. */
+/** Replaces webgpu's Conv2DBackpropFilter with the composite and its AddN with the chunked one, and registers
+ * the device reduce gradients. */
 export function registerWebgpuOverrides(): void {
   if (isRegistered(tf.Conv2DBackpropFilter, 'webgpu')) tf.unregisterKernel(tf.Conv2DBackpropFilter, 'webgpu');
   registerConv2DBackpropFilter('webgpu');
+  registerChunkedAddN('webgpu');
   registerDeviceReduceGradients();
 }
