@@ -1,0 +1,49 @@
+// `memorize train --backend webgpu` end to end through the real CLI (on lavapipe in CI): mlp and cnn trials,
+// with and without weight decay, give exactly the per-example correctness of the same trials on wasm; and
+// with the software adapter visible, `--backend auto` and `memorize backends` pass it over.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readTrials, runCli, tempDir } from '../helpers.js';
+
+const N = 240;
+const N_TEST = 120;
+const TINY = { synthetic: { trainSize: N, testSize: N_TEST, classes: 4, subpopulationsPerClass: 20, imageSize: 8 }, epochs: 2, batchSize: 32, hiddenUnits: 32 };
+
+function train(dir: string, name: string, backend: string, settings: object): ReturnType<typeof readTrials> {
+  const config = join(dir, `${name}.json`);
+  writeFileSync(config, JSON.stringify({ ...TINY, ...settings }));
+  const runDir = join(dir, `${name}-${backend}`);
+  const result = runCli(['train', '--config', config, '--backend', backend, '--trials', '2', '--workers', '1', '--ensemble', '1', '--run-dir', runDir]);
+  assert.equal(result.status, 0, result.stderr);
+  return readTrials(runDir, N, N_TEST);
+}
+
+const count = (masks: Uint8Array[]): number => masks.reduce((sum, m) => sum + m.reduce((a, b) => a + b, 0), 0);
+
+for (const [model, epochs] of [['mlp', 2], ['cnn', 8]] as const) {
+  for (const weightDecay of [0, 5e-4]) {
+    test(`${model}, weight decay ${weightDecay}: trials on webgpu get the same examples right as on wasm`, () => {
+      const dir = tempDir();
+      const gpu = train(dir, `${model}-${weightDecay}`, 'webgpu', { model, weightDecay, epochs });
+      const cpu = train(dir, `${model}-${weightDecay}`, 'wasm', { model, weightDecay, epochs });
+      assert.ok(gpu.backends.every((b) => b.startsWith('webgpu (')), gpu.backends.join());
+      assert.ok(cpu.backends.every((b) => b === 'wasm'), cpu.backends.join());
+      assert.deepEqual(gpu.subset, cpu.subset);
+      assert.deepEqual(gpu.train, cpu.train);
+      assert.deepEqual(gpu.test, cpu.test);
+      assert.ok(count(gpu.test) > N_TEST * 2 * 0.4, `the trials learned something: ${count(gpu.test)} of ${2 * N_TEST} test predictions right`);
+    });
+  }
+}
+
+test('with only a software adapter, --backend auto trains on wasm and `memorize backends` says why', () => {
+  const dir = tempDir();
+  const listed = runCli(['backends']);
+  assert.equal(listed.status, 0, listed.stderr);
+  assert.match(listed.stdout, /webgpu +software +software adapter .*llvmpipe.*\(use --backend webgpu to force\)/);
+  assert.match(listed.stdout, /--backend auto picks: wasm/);
+  const auto = train(dir, 'auto', 'auto', { model: 'mlp', epochs: 1 });
+  assert.deepEqual(auto.backends, ['wasm', 'wasm']);
+});
