@@ -119,7 +119,8 @@ async function projectSide(c: Case, o: Options): Promise<Side> {
     const spec: NetworkSpec = { inputShape: c.input, numClasses: CLASSES, seed: k + 1, weightDecay: DEFAULT_CONFIG.weightDecay };
     return ARCHITECTURES[c.model]!.build(spec);
   });
-  const params = models[0]!.countParams(); // of one model
+  // Trainable parameters of one model (countParams() also counts batch norm's moving statistics, which PyTorch keeps as buffers).
+  const params = models[0]!.trainableWeights.reduce((sum, w) => sum + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
   const networks = networksOf(models);
   const pool = 4096; // distinct random examples the batches are gathered from (as on the python side)
   const images = tf.randomNormal<tf.Rank.R4>([pool, ...c.input], 0, 1, 'float32', 2);
@@ -317,7 +318,7 @@ function parseOptions(argv: string[]): Options {
   };
   const gpu = values.device === 'cuda' || values.backend === 'webgpu' || values.backend === 'tensorflow-gpu';
   if (values.device !== undefined && values.device !== 'cpu' && values.device !== 'cuda') throw new Error(`expected --device cpu or cuda, got "${values.device}"`);
-  const device = gpu ? 'cuda' : 'cpu';
+  const device = values.device ?? (gpu ? 'cuda' : 'cpu'); // --device cpu with --backend webgpu: lavapipe against PyTorch on the CPU
   const batch = values.batch === undefined ? undefined : int('batch', values.batch, 0);
   const models = values.models ?? (gpu ? 'resnet18,resnet50' : 'mlp,cnn,mlp:16x16x1');
   return {
