@@ -11,6 +11,7 @@ import { SOURCES, fetchData } from '../commands/data-fetch.js';
 import { estimate } from '../commands/estimate.js';
 import { pairs } from '../commands/pairs.js';
 import { train } from '../commands/train.js';
+import { memorizeVersion } from '../version.js';
 import { configFromFlags, parseNumber, shardFromFlags } from './flags.js';
 import { ProgressBar } from './progress.js';
 import { formatEstimate, formatPairs, formatTrain } from './report.js';
@@ -41,7 +42,9 @@ function addTrainOptions(command: Command): Command {
     .option('--ensemble <K>', `train K trials at once as one stacked computation in each worker (mlp, cnn, linear-probe), with the results of training them one by one; auto: 16 for mlp and linear-probe, else 1 (default: ${d.ensemble})`)
     .option('--shard <i/N>', 'run only trials k with k mod N = i (default: SLURM_ARRAY_TASK_ID/COUNT in a Slurm job array, else all)')
     .option('--run-dir <dir>', 'run directory (default: runs/<dataset>-<model>)')
-    .option('--data-dir <dir>', 'directory with the data set files (default: $MEMORIZE_DATA, then system paths)');
+    .option('--data-dir <dir>', 'directory with the data set files (default: $MEMORIZE_DATA, then system paths)')
+    .option('--trainer <command>', 'run this shell command once per trial instead of a built-in model; it reads MEMORIZE_* variables and writes predictions as .npy (README, "Any trainer")')
+    .option('--trainer-timeout <s>', 'seconds one trainer run may take before it is stopped and its trial fails (default: no limit)');
 }
 
 function addPairOptions(command: Command): Command {
@@ -50,7 +53,8 @@ function addPairOptions(command: Command): Command {
     .option('--theta-infl <x>', 'select pairs with infl >= x', '0.15');
 }
 
-async function runTrain(flags: Record<string, unknown>): Promise<string> {
+/** Trains, prints the summary, then refuses (exit 2) if the external trainer failed any trial. */
+async function runTrain(flags: Record<string, unknown>, print: (text: string) => void): Promise<void> {
   const config = await configFromFlags(flags);
   const runDir = defaultRunDir(flags, config.dataset, config.model);
   let bar: ProgressBar | undefined;
@@ -63,9 +67,13 @@ async function runTrain(flags: Record<string, unknown>): Promise<string> {
       process.stderr.write(`memorize train: ${config.dataset} / ${config.model}, t = ${config.trials}, ${pending} to run, ${finished} finished, ${config.workers} worker(s), run dir ${runDir}\n`);
       bar = new ProgressBar(process.stderr, pending);
     },
-    onTrialDone: (done, progress) => bar?.update(progress.done, `test acc ${done.testAccuracy.toFixed(3)}`),
+    onTrialDone: (done, progress) => bar?.update(progress.done, done.failure === undefined ? `test acc ${done.testAccuracy.toFixed(3)}` : `trial ${done.trial} failed`),
   });
-  return formatTrain(summary);
+  print(formatTrain(summary));
+  const [first, ...others] = [...summary.failed].sort((a, b) => a.trial - b.trial);
+  if (first) {
+    throw new UsageError(`${summary.failed.length} trial(s) failed and have no file, the ${summary.ran} others are stored; ${first.failure}${others.length > 0 ? ` (and trials ${others.map((f) => f.trial).join(', ')})` : ''}; fix the trainer and rerun the same command to run the missing trials`);
+  }
 }
 
 async function runEstimate(runDir: string): Promise<string> {
@@ -86,12 +94,13 @@ function requireRunDir(flags: Record<string, unknown>): string {
 function buildProgram(print: (text: string) => void): Command {
   const program = new Command('memorize')
     .description("Measure what neural networks memorize: Feldman & Zhang's subsampled memorization and influence estimates")
+    .version(memorizeVersion(), '--version', 'print the version of memorize')
     .exitOverride()
     // Commander's own usage errors, as one line: the error, its suggestion, where to find help.
     .configureOutput({ outputError: (text, write) => write(`memorize: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see memorize --help)\n`) });
 
   addTrainOptions(program.command('train').description('train t models on random subsets of size m and write one trial file each (resumes a run)')).action(
-    async (flags: Record<string, unknown>) => print(await runTrain(flags)),
+    async (flags: Record<string, unknown>) => runTrain(flags, print),
   );
   program
     .command('estimate')
@@ -103,7 +112,7 @@ function buildProgram(print: (text: string) => void): Command {
     .action(async (flags: Record<string, unknown>) => print(await runPairs(requireRunDir(flags), flags)));
   addPairOptions(addTrainOptions(program.command('run').description('train, estimate and select pairs in one go (the README\'s main command)'))).action(
     async (flags: Record<string, unknown>) => {
-      print(await runTrain(flags));
+      await runTrain(flags, print);
       const config = await configFromFlags(flags);
       const runDir = defaultRunDir(flags, config.dataset, config.model);
       print(await runEstimate(runDir));

@@ -48,6 +48,8 @@ export class RunDirectory {
   readonly estimatesDir: string;
   readonly logsDir: string;
   readonly representationsPath: string; // the linear probe's, see representations-file.ts
+  readonly trainerDataDir: string; // an external trainer's data as .npy, see train/external-learner.ts
+  readonly trainerWorkDir: string; // an external trainer's per-trial scratch folders
 
   constructor(readonly root: string) {
     this.manifestPath = join(root, 'run.json');
@@ -55,6 +57,8 @@ export class RunDirectory {
     this.estimatesDir = join(root, 'estimates');
     this.logsDir = join(root, 'logs');
     this.representationsPath = join(root, 'probe-representations.arrow');
+    this.trainerDataDir = join(root, 'trainer-data');
+    this.trainerWorkDir = join(root, 'trainer-work');
   }
 
   path(...parts: string[]): string {
