@@ -91,7 +91,7 @@ test('foreign or corrupt files in trials/ give a clear error and are left alone'
     writeFileSync(trial, bytes);
     for (const result of [runCli(['estimate', '--run-dir', runDir]), train('6')]) {
       assert.equal(result.status, 2, what);
-      assert.match(result.stderr, /trial-000003\.arrow is not an Arrow IPC file; delete it/, what);
+      assert.match(result.stderr, /trial-000003\.arrow is not an Arrow IPC file; move it out of trials\/ \(`memorize train` then redoes that trial\)/, what);
       assert.equal(result.stderr.trim().split('\n').length, 1);
     }
     assert.deepEqual(readFileSync(trial), bytes, 'the bad file is left for the user to look at');
