@@ -9,6 +9,8 @@ import { MODELS } from '../models/registry.js';
 import { UsageError } from '../errors.js';
 import { SOURCES, fetchData } from '../commands/data-fetch.js';
 import { estimate } from '../commands/estimate.js';
+import { EXPORT_FORMATS, exportRun, type ExportFormat } from '../commands/export.js';
+import { importRun, type LabelSource } from '../commands/import.js';
 import { pairs } from '../commands/pairs.js';
 import { train } from '../commands/train.js';
 import { memorizeVersion } from '../version.js';
@@ -91,6 +93,38 @@ function requireRunDir(flags: Record<string, unknown>): string {
   return flags['runDir'];
 }
 
+const text = (flags: Record<string, unknown>, key: string): string | undefined => (typeof flags[key] === 'string' ? flags[key] : undefined);
+
+async function runExport(flags: Record<string, unknown>): Promise<string> {
+  const format = text(flags, 'format');
+  if (!EXPORT_FORMATS.includes(format as ExportFormat)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}, got ${JSON.stringify(format ?? null)}`);
+  const outDir = text(flags, 'out');
+  const { files } = await exportRun({ runDir: requireRunDir(flags), format: format as ExportFormat, ...(outDir !== undefined && { outDir }) });
+  return `export: wrote ${files.join(', ')}`;
+}
+
+function labelSource(flags: Record<string, unknown>): LabelSource {
+  const dataset = text(flags, 'dataset');
+  const trainLabels = text(flags, 'trainLabels');
+  const testLabels = text(flags, 'testLabels');
+  if (dataset !== undefined) {
+    const dataDir = text(flags, 'dataDir');
+    return { dataset, fileOrder: flags['fileOrder'] === true, ...(dataDir !== undefined && { dataDir }) };
+  }
+  if (trainLabels === undefined || testLabels === undefined) throw new UsageError('give the labels: --dataset <name> --file-order, or --train-labels and --test-labels (.npy)');
+  const classes = text(flags, 'numClasses');
+  return { trainLabels, testLabels, ...(classes !== undefined && { numClasses: parseNumber('--num-classes', classes) }) };
+}
+
+async function runImport(flags: Record<string, unknown>): Promise<string> {
+  const heldout = text(flags, 'heldout');
+  const [subset, trainCorrect, testCorrect] = [text(flags, 'subset'), text(flags, 'trainCorrect'), text(flags, 'testCorrect')];
+  const masks = subset !== undefined && trainCorrect !== undefined && testCorrect !== undefined ? { subset, trainCorrect, testCorrect } : undefined;
+  if (heldout === undefined && masks === undefined && (subset ?? trainCorrect ?? testCorrect) !== undefined) throw new UsageError('--subset, --train-correct and --test-correct go together: give all three');
+  const result = await importRun({ runDir: requireRunDir(flags), labels: labelSource(flags), ...(heldout !== undefined && { heldout }), ...(masks && { masks }) });
+  return `import: ${result.trials} trials, n = ${result.n} train, n' = ${result.nTest} test, m = ${result.m}, into ${result.runDir}; next: memorize estimate --run-dir ${result.runDir}`;
+}
+
 function buildProgram(print: (text: string) => void): Command {
   const program = new Command('memorize')
     .description("Measure what neural networks memorize: Feldman & Zhang's subsampled memorization and influence estimates")
@@ -119,6 +153,28 @@ function buildProgram(print: (text: string) => void): Command {
       print(await runPairs(runDir, flags));
     },
   );
+  program
+    .command('export')
+    .description('write a run\'s estimates for other tools: npz (the authors\' released layout, numpy alone), parquet (DuckDB, pandas, polars), csv (memorization and pairs)')
+    .option('--run-dir <dir>', 'run directory with estimates/ (required)')
+    .option('--format <f>', `one of ${EXPORT_FORMATS.join(', ')} (required)`)
+    .option('--out <dir>', 'where to write (default: <run-dir>/export)')
+    .action(async (flags: Record<string, unknown>) => print(await runExport(flags)));
+  program
+    .command('import')
+    .description('make a run directory from trials trained elsewhere: the authors\' heldout runs (aux_arrays.npz) or .npy masks')
+    .option('--run-dir <dir>', 'new run directory to create (required)')
+    .option('--heldout <dir>', 'directory of the authors\' runs, each folder with aux_arrays.npz (one subset ratio, e.g. <experiment>/0.7)')
+    .option('--subset <npy>', 'bool/0-1 array [t, n]: example i was in trial k\'s subset')
+    .option('--train-correct <npy>', 'bool/0-1 array [t, n]: trial k\'s model got train example i right')
+    .option('--test-correct <npy>', "bool/0-1 array [t, n']: trial k's model got test example j right")
+    .option('--dataset <name>', 'take the labels from this data set, in its file order (needs --file-order)')
+    .option('--data-dir <dir>', 'directory with that data set\'s files')
+    .option('--file-order', 'the runs index examples in the data set\'s file order (the authors\' TFDS runs do not)')
+    .option('--train-labels <npy>', 'labels of the n train examples, any integer dtype')
+    .option('--test-labels <npy>', "labels of the n' test examples")
+    .option('--num-classes <c>', 'number of classes (default: largest label + 1)')
+    .action(async (flags: Record<string, unknown>) => print(await runImport(flags)));
   program
     .command('data')
     .description('manage data sets')

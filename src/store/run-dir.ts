@@ -21,6 +21,7 @@ export interface RunManifest {
   seed: number;
   versions: Record<string, string>;
   createdAt: string;
+  imported?: { from: string; runs?: string[] }; // `memorize import`: the source, and the authors' run folders in trial order
 }
 
 /** Labels (and ground truth where known) of one split, as stored beside the trials. */
