@@ -143,8 +143,16 @@ test('import of .npy masks [t, n]: the estimates equal brute force; mismatched s
   // Subsets of one size m = 10: keep the first 10 set bits, fill up to 10.
   for (const s of subsets) {
     let count = 0;
-    for (let i = 0; i < n; i++) s[i] = s[i] && count < 10 ? (count++, 1) : 0;
-    for (let i = 0; i < n && count < 10; i++) if (!s[i]) (s[i] = 1), count++;
+    for (let i = 0; i < n; i++) {
+      s[i] = s[i] && count < 10 ? 1 : 0;
+      count += s[i]!;
+    }
+    for (let i = 0; i < n && count < 10; i++) {
+      if (!s[i]) {
+        s[i] = 1;
+        count++;
+      }
+    }
   }
   const flat = (rows: Uint8Array[]): Uint8Array => Uint8Array.from(rows.flatMap((r) => [...r]));
   writeFileSync(join(dir, 'subset.npy'), encodeNpy(flat(subsets), [t, n], true));
