@@ -1,11 +1,12 @@
 // Shared test utilities: temporary directories, the real CLI as a child process, seeded random data,
-// and a brute-force Algorithm 1 straight from the paper's definition.
+// a brute-force Algorithm 1 straight from the paper's definition, and a check of a run's estimates against it.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tableFromIPC } from 'apache-arrow';
 import seedrandom from 'seedrandom';
 import { UsageError } from '../src/errors.js';
 import { decodeTrial, type BitView } from '../src/store/trial-file.js';
@@ -80,4 +81,28 @@ export function readTrials(runDir: string, n: number, nTest: number) {
     test: trials.map((t) => unpack(t.testCorrect)),
     backends: trials.map((t) => t.metadata.backend),
   };
+}
+
+/** One column of an Arrow file, as numbers. */
+export function column(path: string, name: string): number[] {
+  return [...(tableFromIPC(readFileSync(path)).getChild(name)!.toArray() as Iterable<number>)];
+}
+
+/** Asserts that a run's estimates/*.arrow equal brute-force Algorithm 1 over its trial files: mem of every
+ * training example, infl of every `inflStride`-th same-class pair, and that every same-class pair is there. */
+export function assertEstimatesMatchBruteForce(runDir: string, inflStride = 7): void {
+  const trainLabels = column(join(runDir, 'train-examples.arrow'), 'label');
+  const testLabels = column(join(runDir, 'test-examples.arrow'), 'label');
+  const trials = readTrials(runDir, trainLabels.length, testLabels.length);
+  const mem = column(join(runDir, 'estimates', 'memorization.arrow'), 'mem');
+  assert.equal(mem.length, trainLabels.length);
+  for (let i = 0; i < mem.length; i++) assert.ok(Math.abs(mem[i]! - bruteForceDifference(trials.subset, trials.train, i, i).value) < 1e-5, `mem[${i}]`);
+  const inflPath = join(runDir, 'estimates', 'influence.arrow');
+  const [trainIndex, testIndex, infl] = ['train_index', 'test_index', 'infl'].map((c) => column(inflPath, c));
+  const sameClass = trainLabels.reduce((sum, y) => sum + testLabels.filter((z) => z === y).length, 0);
+  assert.equal(infl!.length, sameClass, 'every same-class pair is in influence.arrow');
+  for (let r = 0; r < infl!.length; r += inflStride) {
+    const expected = bruteForceDifference(trials.subset, trials.test, trainIndex![r]!, testIndex![r]!).value;
+    assert.ok(Math.abs(infl![r]! - expected) < 1e-5, `infl row ${r}`);
+  }
 }

@@ -24,6 +24,8 @@ export const CONFIG_FLAGS = {
   backend: false,
   workers: true,
   ensemble: true,
+  trainer: false,
+  trainerTimeout: true,
 } as const satisfies Partial<Record<keyof Config, boolean>>;
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;

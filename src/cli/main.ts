@@ -9,8 +9,11 @@ import { MODELS } from '../models/registry.js';
 import { UsageError } from '../errors.js';
 import { SOURCES, fetchData } from '../commands/data-fetch.js';
 import { estimate } from '../commands/estimate.js';
+import { EXPORT_FORMATS, exportRun, type ExportFormat } from '../commands/export.js';
+import { importRun, type LabelSource } from '../commands/import.js';
 import { pairs } from '../commands/pairs.js';
 import { train } from '../commands/train.js';
+import { memorizeVersion } from '../version.js';
 import { configFromFlags, parseNumber, shardFromFlags } from './flags.js';
 import { ProgressBar } from './progress.js';
 import { formatEstimate, formatPairs, formatTrain } from './report.js';
@@ -41,7 +44,9 @@ function addTrainOptions(command: Command): Command {
     .option('--ensemble <K>', `train K trials at once as one stacked computation in each worker (mlp, cnn, linear-probe), with the results of training them one by one; auto: 16 for mlp and linear-probe, else 1 (default: ${d.ensemble})`)
     .option('--shard <i/N>', 'run only trials k with k mod N = i (default: SLURM_ARRAY_TASK_ID/COUNT in a Slurm job array, else all)')
     .option('--run-dir <dir>', 'run directory (default: runs/<dataset>-<model>)')
-    .option('--data-dir <dir>', 'directory with the data set files (default: $MEMORIZE_DATA, then system paths)');
+    .option('--data-dir <dir>', 'directory with the data set files (default: $MEMORIZE_DATA, then system paths)')
+    .option('--trainer <command>', 'run this shell command once per trial instead of a built-in model; it reads MEMORIZE_* variables and writes predictions as .npy (README, "Any trainer")')
+    .option('--trainer-timeout <s>', 'seconds one trainer run may take before it is stopped and its trial fails (default: no limit)');
 }
 
 function addPairOptions(command: Command): Command {
@@ -50,7 +55,8 @@ function addPairOptions(command: Command): Command {
     .option('--theta-infl <x>', 'select pairs with infl >= x', '0.15');
 }
 
-async function runTrain(flags: Record<string, unknown>): Promise<string> {
+/** Trains, prints the summary, then refuses (exit 2) if the external trainer failed any trial. */
+async function runTrain(flags: Record<string, unknown>, print: (text: string) => void): Promise<void> {
   const config = await configFromFlags(flags);
   const runDir = defaultRunDir(flags, config.dataset, config.model);
   let bar: ProgressBar | undefined;
@@ -63,9 +69,13 @@ async function runTrain(flags: Record<string, unknown>): Promise<string> {
       process.stderr.write(`memorize train: ${config.dataset} / ${config.model}, t = ${config.trials}, ${pending} to run, ${finished} finished, ${config.workers} worker(s), run dir ${runDir}\n`);
       bar = new ProgressBar(process.stderr, pending);
     },
-    onTrialDone: (done, progress) => bar?.update(progress.done, `test acc ${done.testAccuracy.toFixed(3)}`),
+    onTrialDone: (done, progress) => bar?.update(progress.done, done.failure === undefined ? `test acc ${done.testAccuracy.toFixed(3)}` : `trial ${done.trial} failed`),
   });
-  return formatTrain(summary);
+  print(formatTrain(summary));
+  const [first, ...others] = [...summary.failed].sort((a, b) => a.trial - b.trial);
+  if (first) {
+    throw new UsageError(`${summary.failed.length} trial(s) failed and have no file, the ${summary.ran} others are stored; ${first.failure}${others.length > 0 ? ` (and trials ${others.map((f) => f.trial).join(', ')})` : ''}; fix the trainer and rerun the same command to run the missing trials`);
+  }
 }
 
 async function runEstimate(runDir: string): Promise<string> {
@@ -83,15 +93,48 @@ function requireRunDir(flags: Record<string, unknown>): string {
   return flags['runDir'];
 }
 
+const text = (flags: Record<string, unknown>, key: string): string | undefined => (typeof flags[key] === 'string' ? flags[key] : undefined);
+
+async function runExport(flags: Record<string, unknown>): Promise<string> {
+  const format = text(flags, 'format');
+  if (!EXPORT_FORMATS.includes(format as ExportFormat)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}, got ${JSON.stringify(format ?? null)}`);
+  const outDir = text(flags, 'out');
+  const { files } = await exportRun({ runDir: requireRunDir(flags), format: format as ExportFormat, ...(outDir !== undefined && { outDir }) });
+  return `export: wrote ${files.join(', ')}`;
+}
+
+function labelSource(flags: Record<string, unknown>): LabelSource {
+  const dataset = text(flags, 'dataset');
+  const trainLabels = text(flags, 'trainLabels');
+  const testLabels = text(flags, 'testLabels');
+  if (dataset !== undefined) {
+    const dataDir = text(flags, 'dataDir');
+    return { dataset, fileOrder: flags['fileOrder'] === true, ...(dataDir !== undefined && { dataDir }) };
+  }
+  if (trainLabels === undefined || testLabels === undefined) throw new UsageError('give the labels: --dataset <name> --file-order, or --train-labels and --test-labels (.npy)');
+  const classes = text(flags, 'numClasses');
+  return { trainLabels, testLabels, ...(classes !== undefined && { numClasses: parseNumber('--num-classes', classes) }) };
+}
+
+async function runImport(flags: Record<string, unknown>): Promise<string> {
+  const heldout = text(flags, 'heldout');
+  const [subset, trainCorrect, testCorrect] = [text(flags, 'subset'), text(flags, 'trainCorrect'), text(flags, 'testCorrect')];
+  const masks = subset !== undefined && trainCorrect !== undefined && testCorrect !== undefined ? { subset, trainCorrect, testCorrect } : undefined;
+  if (heldout === undefined && masks === undefined && (subset ?? trainCorrect ?? testCorrect) !== undefined) throw new UsageError('--subset, --train-correct and --test-correct go together: give all three');
+  const result = await importRun({ runDir: requireRunDir(flags), labels: labelSource(flags), ...(heldout !== undefined && { heldout }), ...(masks && { masks }) });
+  return `import: ${result.trials} trials, n = ${result.n} train, n' = ${result.nTest} test, m = ${result.m}, into ${result.runDir}; next: memorize estimate --run-dir ${result.runDir}`;
+}
+
 function buildProgram(print: (text: string) => void): Command {
   const program = new Command('memorize')
     .description("Measure what neural networks memorize: Feldman & Zhang's subsampled memorization and influence estimates")
+    .version(memorizeVersion(), '--version', 'print the version of memorize')
     .exitOverride()
     // Commander's own usage errors, as one line: the error, its suggestion, where to find help.
     .configureOutput({ outputError: (text, write) => write(`memorize: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see memorize --help)\n`) });
 
   addTrainOptions(program.command('train').description('train t models on random subsets of size m and write one trial file each (resumes a run)')).action(
-    async (flags: Record<string, unknown>) => print(await runTrain(flags)),
+    async (flags: Record<string, unknown>) => runTrain(flags, print),
   );
   program
     .command('estimate')
@@ -103,13 +146,35 @@ function buildProgram(print: (text: string) => void): Command {
     .action(async (flags: Record<string, unknown>) => print(await runPairs(requireRunDir(flags), flags)));
   addPairOptions(addTrainOptions(program.command('run').description('train, estimate and select pairs in one go (the README\'s main command)'))).action(
     async (flags: Record<string, unknown>) => {
-      print(await runTrain(flags));
+      await runTrain(flags, print);
       const config = await configFromFlags(flags);
       const runDir = defaultRunDir(flags, config.dataset, config.model);
       print(await runEstimate(runDir));
       print(await runPairs(runDir, flags));
     },
   );
+  program
+    .command('export')
+    .description('write a run\'s estimates for other tools: npz (the authors\' released layout, numpy alone), parquet (DuckDB, pandas, polars), csv (memorization and pairs)')
+    .option('--run-dir <dir>', 'run directory with estimates/ (required)')
+    .option('--format <f>', `one of ${EXPORT_FORMATS.join(', ')} (required)`)
+    .option('--out <dir>', 'where to write (default: <run-dir>/export)')
+    .action(async (flags: Record<string, unknown>) => print(await runExport(flags)));
+  program
+    .command('import')
+    .description('make a run directory from trials trained elsewhere: the authors\' heldout runs (aux_arrays.npz) or .npy masks')
+    .option('--run-dir <dir>', 'new run directory to create (required)')
+    .option('--heldout <dir>', 'directory of the authors\' runs, each folder with aux_arrays.npz (one subset ratio, e.g. <experiment>/0.7)')
+    .option('--subset <npy>', 'bool/0-1 array [t, n]: example i was in trial k\'s subset')
+    .option('--train-correct <npy>', 'bool/0-1 array [t, n]: trial k\'s model got train example i right')
+    .option('--test-correct <npy>', "bool/0-1 array [t, n']: trial k's model got test example j right")
+    .option('--dataset <name>', 'take the labels from this data set, in its file order (needs --file-order)')
+    .option('--data-dir <dir>', 'directory with that data set\'s files')
+    .option('--file-order', 'the runs index examples in the data set\'s file order (the authors\' TFDS runs do not)')
+    .option('--train-labels <npy>', 'labels of the n train examples, any integer dtype')
+    .option('--test-labels <npy>', "labels of the n' test examples")
+    .option('--num-classes <c>', 'number of classes (default: largest label + 1)')
+    .action(async (flags: Record<string, unknown>) => print(await runImport(flags)));
   program
     .command('data')
     .description('manage data sets')

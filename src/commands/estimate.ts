@@ -72,8 +72,8 @@ export async function estimate(options: EstimateOptions): Promise<EstimateSummar
   const runDir = new RunDirectory(options.runDir);
   const manifest = await runDir.readManifest();
   const log = createLogger(runDir.logsDir, 'estimate');
-  const train = await runDir.readExamples('train');
-  const test = await runDir.readExamples('test');
+  const train = await runDir.readExamples('train', manifest);
+  const test = await runDir.readExamples('test', manifest);
   const { matrix, meanTestAccuracy } = await readTrialMatrix(runDir, manifest);
   const { numClasses } = manifest.dataset;
   const memo = estimateMemorization(matrix);

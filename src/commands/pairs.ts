@@ -60,8 +60,8 @@ export async function pairs(options: PairsOptions): Promise<PairsResult> {
   };
   const trials = Number(inflFile.metadata.get('memorize.trials') ?? NaN);
   const summary: PairsResult['summary'] = { thetaMem: options.thetaMem, thetaInfl: options.thetaInfl, trials, ...summarizePairs(influence, rows) };
-  const train = await runDir.readExamples('train');
-  const test = await runDir.readExamples('test');
+  const train = await runDir.readExamples('train', manifest);
+  const test = await runDir.readExamples('test', manifest);
   if (train.subpopulation && test.subpopulation) summary.precision = pairPrecision(influence, rows, train.subpopulation, test.subpopulation);
   await writeColumns(runDir.path('pairs.arrow'), selected, { 'memorize.format': 'pairs/1', 'memorize.config_hash': manifest.configHash });
   await writeFileAtomic(runDir.path('pairs.json'), `${JSON.stringify(summary, null, 2)}\n`);

@@ -1,11 +1,13 @@
 // `memorize train`: create or resume a run and run its missing trials (those of this shard).
-import { createRequire } from 'node:module';
+import tfjsPackage from '@tensorflow/tfjs/package.json' with { type: 'json' };
 import { hashConfig, subsetSize, type Config } from '../config/schema.js';
 import { loadDataset, type DataOptions } from '../data/registry.js';
 import { createLogger } from '../log.js';
 import { checkModelSettings } from '../models/registry.js';
 import { RunDirectory, type RunManifest } from '../store/run-dir.js';
+import { probeTrainerVersion, writeTrainerData } from '../train/external-learner.js';
 import { runPendingTrials, type TrialDone } from '../train/runner.js';
+import { memorizeVersion } from '../version.js';
 
 /** Run only trials k with k mod count = index. */
 export interface Shard {
@@ -30,18 +32,19 @@ export interface TrainSummary {
   seconds: number;
   meanTestAccuracy: number; // over the trials run now (NaN if none)
   backend: string | undefined;
+  failed: { trial: number; failure: string }[]; // trials whose external trainer failed (no file written)
 }
 
-const require = createRequire(import.meta.url);
 const versions = (): Record<string, string> => ({
-  memorize: (require('../../../package.json') as { version: string }).version,
-  tfjs: (require('@tensorflow/tfjs/package.json') as { version: string }).version,
+  memorize: memorizeVersion(),
+  tfjs: tfjsPackage.version,
   node: process.version,
 });
 
 export async function train(options: TrainOptions): Promise<TrainSummary> {
   const started = performance.now();
-  const { config } = options;
+  // An external trainer's version (its answer to MEMORIZE_QUERY=version) is part of the config and its hash.
+  const config = options.config.trainer === null ? options.config : { ...options.config, trainerVersion: probeTrainerVersion(options.config.trainer) };
   checkModelSettings(config); // unknown models and impossible settings fail before any work
   const shard = options.shard ?? { index: 0, count: 1 };
   const dataset = await loadDataset(config, options.data ?? {});
@@ -64,6 +67,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const test = { label: dataset.test.labels, ...(dataset.test.subpopulations && { subpopulation: dataset.test.subpopulations }), ...(dataset.test.coarseLabels && { coarseLabel: dataset.test.coarseLabels }) };
   const manifest = await runDir.createOrCheck(draft, train, test);
   const log = createLogger(runDir.logsDir, 'train');
+  if (config.trainer !== null) await writeTrainerData(runDir.trainerDataDir, dataset);
 
   const finished = await runDir.listTrials();
   for (const [trial, path] of finished) await runDir.readTrial(path, trial, manifest); // refuse to build on a bad file
@@ -75,13 +79,19 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   let done = 0;
   let accuracySum = 0;
   let backend: string | undefined;
+  const failed: TrainSummary['failed'] = [];
   const setup = { config, configHash, runRoot: options.runDir, m, data: options.data ?? {} };
   await runPendingTrials(setup, pending, config.workers, (trial) => {
-    done++;
-    accuracySum += trial.testAccuracy;
+    if (trial.failure === undefined) {
+      done++;
+      accuracySum += trial.testAccuracy;
+      log.info(trial, 'trial done');
+    } else {
+      failed.push({ trial: trial.trial, failure: trial.failure });
+      log.info(trial, 'trial failed'); // the file log; the terminal gets one line for all failures
+    }
     backend = trial.backend;
-    log.info(trial, 'trial done');
-    options.onTrialDone?.(trial, { done, total: pending.length });
+    options.onTrialDone?.(trial, { done: done + failed.length, total: pending.length });
   });
   const summary = {
     runDir: options.runDir,
@@ -91,6 +101,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     seconds: (performance.now() - started) / 1000,
     meanTestAccuracy: done > 0 ? accuracySum / done : NaN,
     backend,
+    failed,
   };
   log.info(summary, 'train done');
   return summary;

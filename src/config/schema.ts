@@ -50,6 +50,9 @@ export interface Config {
   backend: BackendName; // TensorFlow.js backend; auto picks the fastest available
   workers: number; // trial-running processes on this machine
   ensemble: number | 'auto'; // trials trained together as one stacked computation in a process (mlp, cnn, linear-probe); 1 = one at a time; auto = the model's measured best (models/registry.ts)
+  trainer: string | null; // shell command of an external trainer run once per trial instead of a built-in model (README, "Any trainer"); null = built-in
+  trainerVersion: string | null; // what the trainer answered when asked its version (set by `memorize train`, hashed); null = none
+  trainerTimeout: number | null; // seconds one trainer invocation may run before it is stopped and its trial fails; null = no limit
   synthetic: SyntheticConfig;
 }
 
@@ -78,6 +81,9 @@ export const DEFAULT_CONFIG: Config = {
   backend: 'auto',
   workers: availableParallelism(),
   ensemble: 'auto',
+  trainer: null,
+  trainerVersion: null,
+  trainerTimeout: null,
   synthetic: {
     seed: 2020,
     classes: 10,
@@ -94,7 +100,7 @@ export const DEFAULT_CONFIG: Config = {
 
 /** Fields that do not change what a trial computes; left out of the config hash so a run can be
  * extended, resharded, regrouped or moved to another backend or machine. */
-const RESULT_NEUTRAL_FIELDS: readonly (keyof Config)[] = ['trials', 'backend', 'workers', 'ensemble', 'recordMargins'];
+const RESULT_NEUTRAL_FIELDS: readonly (keyof Config)[] = ['trials', 'backend', 'workers', 'ensemble', 'recordMargins', 'trainerTimeout'];
 
 /** Settings that matter only in some configurations; elsewhere they are left out of the hash, so
  * changing an unused one does not split a run. Those added after the first runs (schedule, limits)
@@ -108,6 +114,8 @@ const APPLIES: Partial<Record<keyof Config, (config: Config) => boolean>> = {
   schedule: (c) => c.schedule !== 'warmup-linear',
   limitTrain: (c) => c.limitTrain !== null,
   limitTest: (c) => c.limitTest !== null,
+  trainer: (c) => c.trainer !== null,
+  trainerVersion: (c) => c.trainerVersion !== null,
 };
 
 export type ConfigOverrides = Partial<Omit<Config, 'synthetic'>> & { synthetic?: Partial<SyntheticConfig> };
@@ -155,6 +163,9 @@ const RULES: Record<Exclude<keyof Config, 'synthetic'>, FieldRule> = {
   backend: oneOf(BACKEND_NAMES),
   workers: integerFrom(1),
   ensemble: (v) => (v === 'auto' || integerFrom(1)(v) === undefined ? undefined : 'auto or an integer >= 1'),
+  trainer: nullOr(nonEmptyString),
+  trainerVersion: nullOr(nonEmptyString),
+  trainerTimeout: nullOr(numberIn(0, 1e9, true)),
 };
 
 const SYNTHETIC_RULES: Record<keyof SyntheticConfig, FieldRule> = {

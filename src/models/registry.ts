@@ -58,13 +58,17 @@ export function checkModelSettings(config: Config): ModelEntry {
   if (config.recordMargins && entry.kind === 'nearest-neighbour') {
     throw new UsageError(`--record margins needs a model with logits, and ${config.model} has none; drop --record (recordMargins) or pick one of ${networkNames()}, linear-probe`);
   }
+  if (config.trainer !== null && typeof config.ensemble === 'number' && config.ensemble > 1) {
+    throw new UsageError(`--ensemble ${config.ensemble} cannot be used with --trainer: the trainer runs once per trial; use --ensemble 1 or auto`);
+  }
   if (typeof config.ensemble === 'number' && config.ensemble > 1 && !entry.ensemble.stackable) {
     throw new UsageError(`--ensemble ${config.ensemble} needs a model that stacks (${stackableNames()}), and ${config.model} does not; use --ensemble 1 or auto (ensemble)`);
   }
   return entry;
 }
 
-/** How many trials train together: config.ensemble, or for auto the model's measured best. */
+/** How many trials train together: config.ensemble, or for auto the model's measured best (an external trainer: 1). */
 export function ensembleSize(config: Config): number {
+  if (config.trainer !== null) return 1;
   return config.ensemble === 'auto' ? modelEntry(config.model).ensemble.auto : config.ensemble;
 }

@@ -35,7 +35,7 @@ function encode(r: Representations, configHash: string): Uint8Array {
 }
 
 function decode(bytes: Uint8Array, path: string, configHash: string, sizes: { n: number; nTest: number }): Representations {
-  const remedy = 'delete it; `memorize train` computes it again';
+  const remedy = 'move it out of the run directory; `memorize train` computes it again';
   const table = parseArrowFile(bytes, path, remedy);
   const meta = table.schema.metadata;
   if (meta.get('memorize.format') !== REPRESENTATIONS_FORMAT) throw new UsageError(`${path} is not a ${REPRESENTATIONS_FORMAT} file; ${remedy}`);

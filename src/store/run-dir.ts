@@ -21,6 +21,7 @@ export interface RunManifest {
   seed: number;
   versions: Record<string, string>;
   createdAt: string;
+  imported?: { from: string; runs?: string[] }; // `memorize import`: the source, and the authors' run folders in trial order
 }
 
 /** Labels (and ground truth where known) of one split, as stored beside the trials. */
@@ -42,12 +43,34 @@ function describeDifference(stored: Config, current: Config): string {
   return differing.map((k) => `${k}: ${JSON.stringify(a[k])} in the run, ${JSON.stringify(b[k])} now`).join('; ');
 }
 
+/** Refuses a run.json (written by hand or by another program) that lacks a field memorize relies on. */
+function checkManifestFields(manifest: RunManifest, path: string): void {
+  const d = manifest.dataset as Partial<RunManifest['dataset']> | undefined;
+  const missing = [
+    typeof manifest.configHash !== 'string' && 'configHash (a string)',
+    (typeof manifest.config !== 'object' || manifest.config === null) && 'config (an object)',
+    typeof d?.name !== 'string' && 'dataset.name',
+    typeof d?.fingerprint !== 'string' && 'dataset.fingerprint',
+    ...(['n', 'nTest', 'numClasses'] as const).map((k) => !Number.isSafeInteger(d?.[k]) && `dataset.${k} (an integer)`),
+  ].filter((m): m is string => typeof m === 'string');
+  if (missing.length > 0) throw new UsageError(`${path} lacks ${missing.join(', ')}; see the README's "File formats" for what run.json holds`);
+}
+
+/** Refuses labels that do not match the run: another count, or classes outside [0, numClasses). */
+function checkLabels(labels: Int32Array, count: number, numClasses: number, path: string): void {
+  if (labels.length !== count) throw new UsageError(`${path} has ${labels.length} rows, run.json says ${count} examples; make the two agree`);
+  const bad = labels.findIndex((y) => y < 0 || y >= numClasses);
+  if (bad >= 0) throw new UsageError(`${path}: label ${labels[bad]} at row ${bad} is outside the classes [0, ${numClasses}) of run.json; fix the labels or dataset.numClasses`);
+}
+
 export class RunDirectory {
   readonly manifestPath: string;
   readonly trialsDir: string;
   readonly estimatesDir: string;
   readonly logsDir: string;
   readonly representationsPath: string; // the linear probe's, see representations-file.ts
+  readonly trainerDataDir: string; // an external trainer's data as .npy, see train/external-learner.ts
+  readonly trainerWorkDir: string; // an external trainer's per-trial scratch folders
 
   constructor(readonly root: string) {
     this.manifestPath = join(root, 'run.json');
@@ -55,6 +78,8 @@ export class RunDirectory {
     this.estimatesDir = join(root, 'estimates');
     this.logsDir = join(root, 'logs');
     this.representationsPath = join(root, 'probe-representations.arrow');
+    this.trainerDataDir = join(root, 'trainer-data');
+    this.trainerWorkDir = join(root, 'trainer-work');
   }
 
   path(...parts: string[]): string {
@@ -77,6 +102,7 @@ export class RunDirectory {
     }
     const format: string = manifest.format; // as written in the file, which may be another version
     if (format !== RUN_FORMAT) throw new UsageError(`${this.manifestPath} has format ${JSON.stringify(format)}, this memorize reads ${RUN_FORMAT}`);
+    checkManifestFields(manifest, this.manifestPath);
     return manifest;
   }
 
@@ -116,12 +142,13 @@ export class RunDirectory {
     await writeColumns(this.path(name), columns, { 'memorize.format': 'examples/1' });
   }
 
-  /** Labels and ground truth of one split. */
-  async readExamples(split: 'train' | 'test'): Promise<ExampleTable> {
+  /** Labels and ground truth of one split, checked against the run's example count and classes. */
+  async readExamples(split: 'train' | 'test', manifest: RunManifest): Promise<ExampleTable> {
     const path = this.path(`${split}-examples.arrow`);
     const remedy = 'it is written by `memorize train`; rerun it with the same settings to restore the file';
     const { columns } = await readColumns(path, ['label'], remedy);
     const table: ExampleTable = { label: columns.label as Int32Array };
+    checkLabels(table.label, split === 'train' ? manifest.dataset.n : manifest.dataset.nTest, manifest.dataset.numClasses, path);
     const optional = await readColumns(path, ['subpopulation'], remedy).catch(() => undefined);
     if (optional) table.subpopulation = optional.columns.subpopulation as Int32Array;
     return table;
@@ -154,7 +181,7 @@ export class RunDirectory {
   /** Reads and validates one trial file against the run (sizes, config hash, trial index). */
   async readTrial(path: string, trial: number, manifest: RunManifest): Promise<StoredTrial> {
     const stored = decodeTrial(await readFile(path), path, { n: manifest.dataset.n, nTest: manifest.dataset.nTest });
-    if (stored.trial !== trial) throw new UsageError(`${path} holds trial ${stored.trial}, not ${trial}; delete it and rerun \`memorize train\``);
+    if (stored.trial !== trial) throw new UsageError(`${path} holds trial ${stored.trial}, not ${trial}; rename it to ${trialFileName(stored.trial)} or move it out of ${this.trialsDir}`);
     if (stored.metadata.configHash !== manifest.configHash) {
       throw new UsageError(`${path} comes from a run with another config (hash ${stored.metadata.configHash.slice(0, 12)}); move it out of ${this.trialsDir}`);
     }

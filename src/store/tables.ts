@@ -1,7 +1,7 @@
 // Plain columnar Arrow tables (estimates, pairs, example labels): typed arrays in, typed arrays out.
 // Written uncompressed in the IPC file format, which pyarrow, polars and DuckDB read directly.
 import { readFile } from 'node:fs/promises';
-import { Field, Float32, Float64, Int32, RecordBatch, Schema, Struct, Table, makeData, tableFromIPC, tableToIPC, type Data } from 'apache-arrow';
+import { DataType, Field, Float32, Float64, Int32, RecordBatch, Schema, Struct, Table, makeData, tableFromIPC, tableToIPC, type Data, type Vector } from 'apache-arrow';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 
@@ -44,7 +44,24 @@ export function parseArrowFile(bytes: Uint8Array, path: string, remedy: string):
   }
 }
 
-/** Reads the named columns (all must exist) of an Arrow file written by writeColumns. */
+/** A column's values as Int32Array or a float array. Integer columns of any width (pyarrow's int64, say)
+ * become Int32Array, or are refused if a value does not fit; nulls and other types are refused. */
+function columnValues(vector: Vector, path: string, name: string, remedy: string): Column {
+  if (vector.nullCount > 0) throw new UsageError(`${path}: column "${name}" has ${vector.nullCount} nulls; ${remedy}`);
+  const values: unknown = vector.toArray();
+  if (values instanceof Int32Array || values instanceof Float32Array || values instanceof Float64Array) return values;
+  if (!DataType.isInt(vector.type)) throw new UsageError(`${path}: column "${name}" has type ${String(vector.type)}, expected integers or floats; ${remedy}`);
+  const source = values as ArrayLike<number | bigint>;
+  const out = new Int32Array(source.length);
+  for (let i = 0; i < source.length; i++) {
+    const value = Number(source[i]!);
+    if (value < -(2 ** 31) || value >= 2 ** 31) throw new UsageError(`${path}: column "${name}" holds ${value} at row ${i}, outside the int32 range; ${remedy}`);
+    out[i] = value;
+  }
+  return out;
+}
+
+/** Reads the named columns (all must exist) of an Arrow file written by writeColumns (or by another program). */
 export async function readColumns<K extends string>(path: string, names: readonly K[], remedy: string): Promise<{ columns: Record<K, Column>; metadata: Map<string, string> }> {
   let bytes: Uint8Array;
   try {
@@ -57,7 +74,7 @@ export async function readColumns<K extends string>(path: string, names: readonl
   for (const name of names) {
     const vector = table.getChild(name);
     if (!vector) throw new UsageError(`${path} has no column "${name}"; ${remedy}`);
-    columns[name] = vector.toArray() as Column;
+    columns[name] = columnValues(vector, path, name, remedy);
   }
   return { columns, metadata: table.schema.metadata };
 }

@@ -126,8 +126,10 @@ function floatColumn(table: Table, name: string, expectedLength: number, path: s
   return child.values.subarray(start, start + expectedLength);
 }
 
+/** A one-row numeric column; integers of any width (pyarrow's int64 included) read as numbers. */
 function scalar(table: Table, name: string, path: string, remedy: string): number {
   const value: unknown = table.getChild(name)?.get(0);
+  if (typeof value === 'bigint' && value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= -BigInt(Number.MAX_SAFE_INTEGER)) return Number(value);
   if (typeof value !== 'number') throw new UsageError(`${path} has no numeric column "${name}"; ${remedy}`);
   return value;
 }
@@ -140,7 +142,7 @@ function margins(table: Table, sizes: { n: number; nTest: number }, path: string
 
 /** Parses and validates a trial file against the run's sizes; every problem is a one-line UsageError. */
 export function decodeTrial(bytes: Uint8Array, path: string, sizes: { n: number; nTest: number }): StoredTrial {
-  const remedy = 'delete it (the trial is redone by `memorize train`) or move it out of trials/';
+  const remedy = 'move it out of trials/ (`memorize train` then redoes that trial)';
   const table = parseArrowFile(bytes, path, remedy);
   const meta = table.schema.metadata;
   if (meta.get('memorize.format') !== TRIAL_FORMAT) {

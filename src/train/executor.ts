@@ -7,6 +7,7 @@ import { checkModelSettings } from '../models/registry.js';
 import { readOrCreateRepresentations } from '../store/representations-file.js';
 import { RunDirectory } from '../store/run-dir.js';
 import type { TrialMetadata, TrialRecord } from '../store/trial-file.js';
+import { TrialFailure } from './external-learner.js';
 import { createLearner } from './learner.js';
 import { computeRepresentations } from './representations.js';
 import { runTrials, type TrialContext } from './trial.js';
@@ -20,6 +21,12 @@ export interface ExecutorSetup {
   data: DataOptions;
 }
 
+/** A trial whose trainer failed: no file was written, the others go on. */
+export interface FailedTrial {
+  trial: number;
+  failure: string;
+}
+
 export class TrialExecutor {
   private constructor(
     private readonly context: TrialContext,
@@ -30,8 +37,8 @@ export class TrialExecutor {
   static async create(setup: ExecutorSetup): Promise<TrialExecutor> {
     const { config } = setup;
     const entry = checkModelSettings(config);
-    let backend = 'js (no TensorFlow.js)';
-    if (entry.kind !== 'nearest-neighbour') {
+    let backend = config.trainer === null ? 'js (no TensorFlow.js)' : `external trainer: ${config.trainer}`;
+    if (entry.kind !== 'nearest-neighbour' && config.trainer === null) {
       const { startBackend } = await import('../backend/select.js'); // only knn runs without TensorFlow.js
       const active = await startBackend(config.backend);
       backend = active.device ? `${active.name} (${active.device})` : active.name;
@@ -43,16 +50,24 @@ export class TrialExecutor {
       entry.kind === 'linear-probe'
         ? await readOrCreateRepresentations(runDir.representationsPath, setup.configHash, { n: dataset.train.labels.length, nTest: dataset.test.labels.length }, () => computeRepresentations(dataset, config))
         : undefined;
-    const learner = await createLearner(dataset, config, representations);
+    const trainerPaths = { dataDir: runDir.trainerDataDir, workDir: runDir.trainerWorkDir, ...(setup.data.dataDir !== undefined && { sourceDataDir: setup.data.dataDir }) };
+    const learner = await createLearner(dataset, config, representations, trainerPaths);
     await checkDeviceErrors('the set-up of the learner');
     const metadata = { configHash: setup.configHash, dataset: dataset.name, backend };
     return new TrialExecutor({ config, dataset, learner, m: setup.m }, runDir, metadata);
   }
 
   /** Runs a group of trials (together when the config's ensemble stacks them) and writes each one's file
-   * atomically, unless the GPU reported an error meanwhile. */
-  async run(ks: readonly number[]): Promise<TrialRecord[]> {
-    const records = await runTrials(ks, this.context);
+   * atomically, unless the GPU reported an error meanwhile. A trial whose external trainer failed comes back
+   * as a FailedTrial, with no file. */
+  async run(ks: readonly number[]): Promise<(TrialRecord | FailedTrial)[]> {
+    let records: TrialRecord[];
+    try {
+      records = await runTrials(ks, this.context);
+    } catch (error) {
+      if (error instanceof TrialFailure) return [{ trial: error.trial, failure: error.message }];
+      throw error;
+    }
     await checkDeviceErrors(`trial${ks.length > 1 ? 's' : ''} ${ks.join(', ')}`);
     for (const record of records) await this.runDir.writeTrial(record, this.metadata);
     return records;

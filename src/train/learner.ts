@@ -1,11 +1,12 @@
 // A learner is what a trial trains: it is set up once per process (data in tensors, neighbour lists)
 // and then fits one subset and predicts every train and test example, once per trial. Learners: networks,
-// the linear probe on fixed representations, and 1-nearest-neighbour.
+// the linear probe on fixed representations, 1-nearest-neighbour, and an external trainer program.
 import type { Config } from '../config/schema.js';
 import type { Dataset } from '../data/types.js';
 import { modelEntry } from '../models/registry.js';
 import { NearestNeighbourIndex } from '../models/knn.js';
 import type { Representations } from '../store/representations-file.js';
+import { ExternalLearner, type TrainerPaths } from './external-learner.js';
 import { LinearProbeLearner } from './linear-probe-learner.js';
 import { NetworkLearner } from './network-learner.js';
 import { computeRepresentations } from './representations.js';
@@ -57,9 +58,11 @@ class NearestNeighbourLearner implements Learner {
   dispose(): void {}
 }
 
-/** Sets up the configured model's learner over the data set (the TensorFlow.js backend must be ready).
- * The linear probe uses `representations` when given (the run's stored ones), else computes them here. */
-export async function createLearner(dataset: Dataset, config: Config, representations?: Representations): Promise<Learner> {
+/** Sets up the configured model's learner over the data set (the TensorFlow.js backend must be ready, except
+ * for an external trainer, which runs in `trainerPaths`). The linear probe uses `representations` when given
+ * (the run's stored ones), else computes them here. */
+export async function createLearner(dataset: Dataset, config: Config, representations?: Representations, trainerPaths?: TrainerPaths): Promise<Learner> {
+  if (config.trainer !== null && trainerPaths) return new ExternalLearner(dataset, { ...config, trainer: config.trainer }, trainerPaths);
   const entry = modelEntry(config.model);
   if (entry.kind === 'nearest-neighbour') return new NearestNeighbourLearner(dataset);
   if (entry.kind === 'linear-probe') return new LinearProbeLearner(dataset, config, representations ?? (await computeRepresentations(dataset, config)));

@@ -15,6 +15,7 @@ export interface TrialDone {
   testAccuracy: number;
   trainAccuracy: number;
   backend: string;
+  failure?: string; // set when the external trainer failed this trial: no file was written
 }
 
 export type WorkerRequest = { type: 'setup'; setup: ExecutorSetup } | { type: 'run'; trials: number[] } | { type: 'stop' };
@@ -29,7 +30,7 @@ export function failureFromReply(reply: { message: string; usage: boolean }): Er
 export async function runGroup(executor: TrialExecutor, trials: readonly number[]): Promise<TrialDone[]> {
   const records = await executor.run(trials);
   const { backend } = executor.metadata;
-  return records.map(({ trial, seconds, testAccuracy, trainAccuracy }) => ({ trial, seconds, testAccuracy, trainAccuracy, backend }));
+  return records.map((r) => ('failure' in r ? { trial: r.trial, seconds: NaN, testAccuracy: NaN, trainAccuracy: NaN, backend, failure: r.failure } : { trial: r.trial, seconds: r.seconds, testAccuracy: r.testAccuracy, trainAccuracy: r.trainAccuracy, backend }));
 }
 
 /** `pending` in consecutive groups of at most `size`, as many groups as there are workers or a multiple of it,

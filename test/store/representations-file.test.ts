@@ -40,7 +40,7 @@ test('two processes racing: the loser uses the winner\'s representations', async
 test('a file from another config, of other sizes, or not Arrow is refused with a one-line error', async () => {
   const path = join(tempDir(), 'probe-representations.arrow');
   await readOrCreateRepresentations(path, 'hash', sizes, () => made(0));
-  await rejectsUsage(readOrCreateRepresentations(path, 'other', sizes, () => made(0)), 'was made with another config', 'delete it');
+  await rejectsUsage(readOrCreateRepresentations(path, 'other', sizes, () => made(0)), 'was made with another config', 'move it out of the run directory');
   await rejectsUsage(readOrCreateRepresentations(path, 'hash', { n: 4, nTest: 2 }, () => made(0)), 'does not hold 4 + 2 representation rows');
   writeFileSync(path, 'not arrow');
   await rejectsUsage(readOrCreateRepresentations(path, 'hash', sizes, () => made(0)), 'is not an Arrow IPC file');
