@@ -8,12 +8,14 @@ import { DATASETS } from '../data/registry.js';
 import { MODELS } from '../models/registry.js';
 import { UsageError } from '../errors.js';
 import { SOURCES, fetchData } from '../commands/data-fetch.js';
+import { compare } from '../commands/compare.js';
 import { estimate } from '../commands/estimate.js';
+import { parseTrialRange } from '../estimate/trial-selection.js';
 import { pairs } from '../commands/pairs.js';
 import { train } from '../commands/train.js';
 import { configFromFlags, parseNumber, shardFromFlags } from './flags.js';
 import { ProgressBar } from './progress.js';
-import { formatEstimate, formatPairs, formatTrain } from './report.js';
+import { formatCompare, formatEstimate, formatPairs, formatTrain } from './report.js';
 
 const d = DEFAULT_CONFIG;
 const defaultRunDir = (flags: Record<string, unknown>, dataset: string, model: string): string =>
@@ -68,8 +70,23 @@ async function runTrain(flags: Record<string, unknown>): Promise<string> {
   return formatTrain(summary);
 }
 
-async function runEstimate(runDir: string): Promise<string> {
-  return formatEstimate(await estimate({ runDir }));
+async function runEstimate(runDir: string, trials?: unknown): Promise<string> {
+  return formatEstimate(await estimate({ runDir, ...(typeof trials === 'string' && { trials: parseTrialRange('--trials', trials) }) }));
+}
+
+async function runCompare(runA: string, runB: string | undefined, flags: Record<string, unknown>): Promise<string> {
+  if (flags['splitHalf'] === true && runB !== undefined) throw new UsageError('give either two runs or --split-half with one run, not both');
+  if (flags['splitHalf'] !== true && runB === undefined) throw new UsageError('give two run directories to compare, or one with --split-half');
+  const condition = flags['memCondition'];
+  return formatCompare(
+    await compare({
+      runA,
+      ...(runB !== undefined && { runB }),
+      memCondition: condition === false ? null : parseNumber('--mem-condition', String(condition)),
+      ...(typeof flags['trials'] === 'string' && { trials: parseTrialRange('--trials', flags['trials']) }),
+      ...(typeof flags['out'] === 'string' && { out: flags['out'] }),
+    }),
+  );
 }
 
 async function runPairs(runDir: string, flags: Record<string, unknown>): Promise<string> {
@@ -97,7 +114,17 @@ function buildProgram(print: (text: string) => void): Command {
     .command('estimate')
     .description('estimate mem(i) and infl(i, j) with standard errors from the finished trials (Algorithm 1)')
     .option('--run-dir <dir>', 'run directory written by `memorize train` (required)')
-    .action(async (flags: Record<string, unknown>) => print(await runEstimate(requireRunDir(flags))));
+    .option('--trials <FIRST:LAST>', 'use only trials FIRST to LAST (indices, both included), e.g. 0:99 for the first 100 (default: all finished)')
+    .action(async (flags: Record<string, unknown>) => print(await runEstimate(requireRunDir(flags), flags['trials'])));
+  program
+    .command('compare <runA> [runB]')
+    .description('consistency of two runs on the same data, or of one run\'s halves (supplement C, eq. 4): Jaccard and mean difference of mem and infl at thresholds 0 to 1, Pearson correlations')
+    .option('--split-half', 'compare the even against the odd trials of runA')
+    .option('--mem-condition <x>', 'I_infl counts a pair only if its train example has mem >= x (eq. 4)', '0.25')
+    .option('--no-mem-condition', 'drop that condition (as for Fig. C.3, linear probes)')
+    .option('--trials <FIRST:LAST>', 'use only trials FIRST to LAST of each run (default: all finished)')
+    .option('--out <file>', 'where to write the JSON (default: <runA>/compare.json)')
+    .action(async (runA: string, runB: string | undefined, flags: Record<string, unknown>) => print(await runCompare(runA, runB, flags)));
   addPairOptions(program.command('pairs').description('select high-influence pairs: same class, mem >= theta-mem, infl >= theta-infl'))
     .option('--run-dir <dir>', 'run directory with estimates/ (required)')
     .action(async (flags: Record<string, unknown>) => print(await runPairs(requireRunDir(flags), flags)));

@@ -1,6 +1,7 @@
 // Human-readable summaries of what each command returned, for the terminal.
+import type { CompareResult } from '../commands/compare.js';
 import type { EstimateSummary } from '../commands/estimate.js';
-import type { PairsResult } from '../commands/pairs.js';
+import { SPLIT_HALF_MINIMUM, type PairsResult } from '../commands/pairs.js';
 import type { TrainSummary } from '../commands/train.js';
 
 const fixed = (v: number, digits = 3): string => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
@@ -24,9 +25,14 @@ export function formatTrain(s: TrainSummary): string {
 export function formatEstimate(s: EstimateSummary): string {
   const lines = [
     `estimate: ${s.trials} trials${s.trials < s.requestedTrials ? ` (of ${s.requestedTrials} requested)` : ''}, n = ${s.n} train, n' = ${s.nTest} test; mean test accuracy ${fixed(s.meanTestAccuracy)}`,
+    `  trials used: ${s.trialRange === 'all' ? 'all finished' : `${s.trialRange} (--trials)`}`,
     `  mean mem ${fixed(s.meanMem)}; ${s.memorizedAtQuarter} examples with mem >= 0.25`,
     `  influence.arrow: ${s.influencePairs} same-class pairs${s.influenceFloor === null ? '' : ` with infl >= ${s.influenceFloor}`}`,
   ];
+  const { neverLeftOut, neverIncluded } = s.undefinedEstimates;
+  if (neverLeftOut + neverIncluded > 0) {
+    lines.push(`  left out of every count and selection: ${neverLeftOut + neverIncluded} examples with no trial on one side (NaN standard error): ${neverLeftOut} in every subset, ${neverIncluded} in none; run more trials or a lower --subset-ratio`);
+  }
   if (s.bySubpopulationSize) {
     lines.push('  memorization by training size of the example\'s subpopulation (ground truth):');
     const rows = s.bySubpopulationSize.map((b) => [b.label, String(b.examples), fixed(b.meanMem)]);
@@ -42,9 +48,33 @@ export function formatPairs({ summary: s, top }: PairsResult): string {
     `  unique train examples ${s.uniqueTrain}, unique test examples ${s.uniqueTest}; test examples influenced by exactly k train examples: ${histogram}`,
   ];
   if (s.precision !== undefined) lines.push(`  ground truth: ${fixed(s.precision)} of the pairs share a subpopulation (precision)`);
-  if (top.length > 0) {
-    const rows = top.map((p) => [String(p.trainIndex), String(p.testIndex), String(p.label), fixed(p.mem), fixed(p.infl), fixed(p.se)]);
-    lines.push(...table(['train', 'test', 'label', 'mem', 'infl', 'se'], rows).split('\n').map((l) => `  ${l}`));
+  if (s.undefinedPairs > 0) lines.push(`  left out: ${s.undefinedPairs} pairs past both thresholds whose train example was in every subset or in none (NaN standard error)`);
+  if (s.splitHalf) {
+    const { jaccard, trials } = s.splitHalf;
+    lines.push(`  split-half Jaccard of the selection (even vs odd trials, ${trials[0]} and ${trials[1]}): ${fixed(jaccard)} (a full run agrees better than its halves)`);
+    if (!(jaccard >= SPLIT_HALF_MINIMUM)) lines.push(`  warning: split-half Jaccard below ${SPLIT_HALF_MINIMUM}: selection noise; run more trials (\`memorize train --trials <more>\`) or raise --theta-infl`);
   }
+  if (top.length > 0) {
+    const rows = top.map((p) => [String(p.trainIndex), String(p.testIndex), String(p.label), fixed(p.mem), fixed(p.infl), fixed(p.se), `[${fixed(p.low)}, ${fixed(p.high)}]`]);
+    lines.push(...table(['train', 'test', 'label', 'mem', 'infl', 'se', '95% interval'], rows).split('\n').map((l) => `  ${l}`));
+  }
+  return lines.join('\n');
+}
+
+export function formatCompare(r: CompareResult): string {
+  const [a, b] = r.sides;
+  const name = (s: CompareResult['sides'][number]): string => `${s.runDir} (${s.model}${s.selection === 'all' ? '' : `, ${s.selection} trials`})`;
+  const at = r.rows.find((row) => row.threshold === 0.15);
+  const c = r.correlations;
+  const lines = [
+    `compare: ${r.mode === 'split-half' ? `split-half of ${a.runDir} (even against odd trials)` : `${name(a)} against ${name(b)}`}`,
+    `  A: ${a.trials} trials, mean test accuracy ${fixed(a.meanTestAccuracy)}, ${a.memorized} examples with mem >= 0.25`,
+    `  B: ${b.trials} trials, mean test accuracy ${fixed(b.meanTestAccuracy)}, ${b.memorized} examples with mem >= 0.25`,
+    `  J_infl(0.15) = ${fixed(at?.infl.jaccard ?? NaN)} (${at?.infl.countA} and ${at?.infl.countB} pairs${r.memCondition === null ? ', no mem condition' : `, mem >= ${r.memCondition}`}); the paper chose theta_infl = 0.15 for J >= 0.7 at 2000 trials`,
+    `  Pearson mem ${fixed(c.memAll)} (all), ${fixed(c.memMemorized)} (memorized); infl ${fixed(c.inflAll)} (all same-class pairs), ${fixed(c.inflMemorized)} (pairs of memorized examples)`,
+  ];
+  const rows = r.rows.map((row) => [row.threshold.toFixed(2), fixed(row.mem.jaccard), fixed(row.mem.meanAbsDifference), String(row.mem.countA), String(row.mem.countB), fixed(row.infl.jaccard), fixed(row.infl.meanAbsDifference), String(row.infl.countA), String(row.infl.countB)]);
+  lines.push(...table(['theta', 'J_mem', 'D_mem', 'mem A', 'mem B', 'J_infl', 'D_infl', 'pairs A', 'pairs B'], rows).split('\n').map((l) => `  ${l}`));
+  lines.push(`  written: ${r.outPath}`);
   return lines.join('\n');
 }
