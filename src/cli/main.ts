@@ -8,14 +8,16 @@ import { DATASETS } from '../data/registry.js';
 import { MODELS } from '../models/registry.js';
 import { UsageError } from '../errors.js';
 import { SOURCES, fetchData } from '../commands/data-fetch.js';
+import { ablate } from '../commands/ablate.js';
 import { compare } from '../commands/compare.js';
+import { loo } from '../commands/loo.js';
 import { estimate } from '../commands/estimate.js';
 import { parseTrialRange } from '../estimate/trial-selection.js';
 import { pairs } from '../commands/pairs.js';
 import { train } from '../commands/train.js';
-import { configFromFlags, parseNumber, shardFromFlags } from './flags.js';
+import { configFromFlags, parseInteger, parseNumber, parseThresholds, shardFromFlags } from './flags.js';
 import { ProgressBar } from './progress.js';
-import { formatCompare, formatEstimate, formatPairs, formatTrain } from './report.js';
+import { formatAblate, formatCompare, formatEstimate, formatLoo, formatPairs, formatTrain } from './report.js';
 
 const d = DEFAULT_CONFIG;
 const defaultRunDir = (flags: Record<string, unknown>, dataset: string, model: string): string =>
@@ -27,7 +29,8 @@ function addTrainOptions(command: Command): Command {
     .option('--model <name>', `model: ${Object.entries(MODELS).map(([k, v]) => `${k} (${v.description})`).join('; ')} (default: ${d.model})`)
     .option('--config <file>', 'JSON file of settings (see configs/); flags override it, it overrides the defaults')
     .option('--trials <t>', `number of trials t, each trained on a fresh random subset (default: ${d.trials})`)
-    .option('--subset-ratio <r>', `subset size m as a fraction of the training set, in (0, 1) (default: ${d.subsetRatio})`)
+    .option('--subset-ratio <r>', `subset size m as a fraction of the training set, in (0, 1]; 1 trains every trial on the whole set, for reference runs (default: ${d.subsetRatio})`)
+    .option('--exclude <file>', 'remove these training examples before drawing subsets: indices as a JSON array, text, or an Arrow column index/train_index (e.g. a pairs.arrow); part of the config hash')
     .option('--seed <s>', `run seed; trial k's subset and initialisation depend only on (seed, k) (default: ${d.seed})`)
     .option('--epochs <e>', `training epochs per trial (default: ${d.epochs})`)
     .option('--batch-size <b>', `SGD batch size (default: ${d.batchSize})`)
@@ -95,6 +98,33 @@ async function runPairs(runDir: string, flags: Record<string, unknown>): Promise
   return formatPairs(await pairs({ runDir, thetaMem, thetaInfl }));
 }
 
+/** Options shared by the commands that retrain (ablate, loo). */
+function retrainFlags(flags: Record<string, unknown>) {
+  if (typeof flags['from'] !== 'string') throw new UsageError('--from <run> is required: the run whose estimates to start from');
+  const progress = (label: string, p: { done: number; total: number; ran: number; seconds: number }): void => {
+    process.stderr.write(`  [${p.done}/${p.total}] ${label}: ${p.ran} model(s) trained, ${p.seconds.toFixed(1)} s\n`);
+  };
+  return {
+    from: flags['from'],
+    runs: parseInteger('--runs', String(flags['runs']), 1),
+    seed: parseInteger('--seed', String(flags['seed']), 0),
+    ...(typeof flags['workers'] === 'string' && { workers: parseInteger('--workers', flags['workers'], 1) }),
+    ...(typeof flags['dataDir'] === 'string' && { data: { dataDir: flags['dataDir'] } }),
+    ...(typeof flags['out'] === 'string' && { out: flags['out'] }),
+    onSetting: progress,
+  };
+}
+
+function addRetrainOptions(command: Command, runs: string): Command {
+  return command
+    .option('--from <run>', 'run directory with estimates (required); the models go to <run>/retrain/<config hash>/ and resume like train')
+    .option('--runs <R>', 'models trained per setting, each on the whole remaining set with trial seeds 0..R-1', runs)
+    .option('--seed <s>', 'seed of the random choices', '1')
+    .option('--workers <n>', 'trial-running processes (default: the source run\'s)')
+    .option('--data-dir <dir>', 'directory with the data set files, as for train')
+    .option('--out <file>', 'where to write the JSON (default: in the source run directory)');
+}
+
 function requireRunDir(flags: Record<string, unknown>): string {
   if (typeof flags['runDir'] !== 'string') throw new UsageError('--run-dir <dir> is required: the directory `memorize train` wrote');
   return flags['runDir'];
@@ -137,6 +167,17 @@ function buildProgram(print: (text: string) => void): Command {
       print(await runPairs(runDir, flags));
     },
   );
+  addRetrainOptions(program.command('ablate').description('remove examples and retrain: mem >= each threshold against as many random ones (Fig. 2), or --pairs: S_h and accuracy on S\'_h (supplement C)'), '5')
+    .option('--thresholds <list>', 'mem thresholds: comma-separated or FROM:TO:STEP', '0.05:0.95:0.1')
+    .option('--pairs', 'remove the training examples of the selected pairs (pairs.arrow) instead, and report accuracy on their test partners')
+    .action(async (flags: Record<string, unknown>) => {
+      const common = retrainFlags(flags);
+      const pairsMode = flags['pairs'] === true;
+      print(formatAblate(await ablate({ ...common, pairs: pairsMode, thresholds: pairsMode ? [] : parseThresholds('--thresholds', String(flags['thresholds'])) })));
+    });
+  addRetrainOptions(program.command('loo').description('leave-one-out check of mem_m: examples spread over the mem range, R models with and without each (exact with R = 1 for knn)'), '5')
+    .option('--examples <k>', 'training examples to check, spread over the mem range', '20')
+    .action(async (flags: Record<string, unknown>) => print(formatLoo(await loo({ ...retrainFlags(flags), examples: parseInteger('--examples', String(flags['examples']), 1) }))));
   program
     .command('data')
     .description('manage data sets')

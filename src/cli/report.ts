@@ -1,5 +1,7 @@
 // Human-readable summaries of what each command returned, for the terminal.
+import type { AblateResult } from '../commands/ablate.js';
 import type { CompareResult } from '../commands/compare.js';
+import type { LooResult } from '../commands/loo.js';
 import type { EstimateSummary } from '../commands/estimate.js';
 import { SPLIT_HALF_MINIMUM, type PairsResult } from '../commands/pairs.js';
 import type { TrainSummary } from '../commands/train.js';
@@ -77,4 +79,34 @@ export function formatCompare(r: CompareResult): string {
   lines.push(...table(['theta', 'J_mem', 'D_mem', 'mem A', 'mem B', 'J_infl', 'D_infl', 'pairs A', 'pairs B'], rows).split('\n').map((l) => `  ${l}`));
   lines.push(`  written: ${r.outPath}`);
   return lines.join('\n');
+}
+
+const plusMinus = (a: { mean: number; sd: number }): string => `${fixed(a.mean)} ± ${fixed(a.sd)}`;
+
+export function formatAblate(r: AblateResult): string {
+  const lines = [`ablate: ${r.runs} models per setting on S minus the removed examples (n = ${r.n}) from ${r.source}`, `  full set: test accuracy ${plusMinus(r.full)}`];
+  if (r.rows) {
+    const rows = r.rows.map((row) => [row.threshold.toFixed(2), String(row.removed), fixed(row.fractionLeft), plusMinus(row.highMem), plusMinus(row.random), fixed(row.random.mean - row.highMem.mean)]);
+    lines.push(...table(['mem >=', 'removed', 'left', 'acc, high-mem removed', 'acc, random removed', 'random - high-mem'], rows).split('\n').map((l) => `  ${l}`));
+  }
+  if (r.pairs) {
+    const p = r.pairs;
+    lines.push(
+      `  removed S_h: ${p.trainRemoved} training examples of the selected pairs; S'_h: their ${p.testInfluenced} test partners`,
+      `  test accuracy, all:   full ${plusMinus(p.overall.full)}, without S_h ${plusMinus(p.overall.withoutSh)}, without ${p.trainRemoved} random ${plusMinus(p.overall.randomRemoved)}`,
+      `  test accuracy, S'_h:  full ${plusMinus(p.onInfluenced.full)}, without S_h ${plusMinus(p.onInfluenced.withoutSh)}, without ${p.trainRemoved} random ${plusMinus(p.onInfluenced.randomRemoved)}`,
+      `  the S'_h drop contributes ${fixed(p.contribution * 100, 2)} points of the overall drop of ${fixed((p.overall.full.mean - p.overall.withoutSh.mean) * 100, 2)}`,
+    );
+  }
+  lines.push(`  written: ${r.outPath}`);
+  return lines.join('\n');
+}
+
+export function formatLoo(r: LooResult): string {
+  const rows = r.rows.map((row) => [String(row.index), `${fixed(row.mem)} ± ${fixed(row.memSe)}`, `${fixed(row.loo)} ± ${fixed(row.looSe)}`]);
+  return [
+    `loo: ${r.rows.length} examples, ${r.runs} model(s) on the full set and ${r.runs} without each; Pearson r of mem_m and LOO mem ${fixed(r.correlation)}`,
+    ...table(['train', 'mem_m ± se', 'LOO mem ± se'], rows).split('\n').map((l) => `  ${l}`),
+    `  written: ${r.outPath}`,
+  ].join('\n');
 }

@@ -28,5 +28,6 @@ export function differenceInterval(correctIn: number, nIn: number, correctOut: n
   const a = wilsonInterval(correctIn, nIn, z);
   const b = wilsonInterval(correctOut, nOut, z);
   const d = pIn - pOut;
-  return { low: d - Math.hypot(pIn - a.low, b.high - pOut), high: d + Math.hypot(a.high - pIn, pOut - b.low) };
+  // Within [-1, 1] exactly; the clamp only removes rounding.
+  return { low: Math.max(-1, d - Math.hypot(pIn - a.low, b.high - pOut)), high: Math.min(1, d + Math.hypot(a.high - pIn, pOut - b.low)) };
 }

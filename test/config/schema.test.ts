@@ -16,7 +16,7 @@ test('later layers override earlier ones, nested synthetic settings merge', () =
 const invalid: [unknown, RegExp][] = [
   [{ trials: 0 }, /"trials" must be an integer >= 1, got 0/],
   [{ trials: 'abc' }, /"trials" must be an integer >= 1, got "abc"/],
-  [{ subsetRatio: 1.5 }, /"subsetRatio" must be a number in \(0, 1\), got 1.5/],
+  [{ subsetRatio: 1.5 }, /"subsetRatio" must be a number in \(0, 1\], got 1.5/],
   [{ backend: 'tpu' }, /"backend" must be one of auto, tensorflow-gpu, webgpu, tensorflow, wasm, cpu, got "tpu"/],
   [{ epocs: 3 }, /unknown setting "epocs"; expected one of/],
   [{ synthetic: { classes: 1 } }, /"synthetic.classes" must be an integer >= 2, got 1/],
