@@ -2,12 +2,13 @@
 // and a brute-force Algorithm 1 straight from the paper's definition.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import seedrandom from 'seedrandom';
 import { UsageError } from '../src/errors.js';
+import { decodeTrial, type BitView } from '../src/store/trial-file.js';
 
 export const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -64,4 +65,14 @@ export function bruteForceDifference(member: Uint8Array[], correct: Uint8Array[]
   const pOut = nOut ? correctOut / nOut : 0.5;
   const se = nIn && nOut ? Math.sqrt((pIn * (1 - pIn)) / nIn + (pOut * (1 - pOut)) / nOut) : NaN;
   return { value: pIn - pOut, se };
+}
+
+const unpack = (view: BitView): Uint8Array =>
+  Uint8Array.from({ length: view.length }, (_, i) => (view.bytes[(view.bitOffset + i) >> 3]! >> ((view.bitOffset + i) & 7)) & 1);
+
+/** Every trial file of a run (by file name order), its masks unpacked to one byte per example. */
+export function readTrials(runDir: string, n: number, nTest: number) {
+  const files = readdirSync(join(runDir, 'trials')).filter((f) => f.endsWith('.arrow')).sort();
+  const trials = files.map((f) => decodeTrial(readFileSync(join(runDir, 'trials', f)), f, { n, nTest }));
+  return { index: trials.map((t) => t.trial), subset: trials.map((t) => unpack(t.subset)), train: trials.map((t) => unpack(t.trainCorrect)), test: trials.map((t) => unpack(t.testCorrect)), testAccuracy: trials.map((t) => t.testAccuracy) };
 }

@@ -6,8 +6,7 @@ import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tableFromIPC } from 'apache-arrow';
-import { decodeTrial, type BitView } from '../../src/store/trial-file.js';
-import { CLI, bruteForceDifference, runCli, tempDir } from '../helpers.js';
+import { CLI, bruteForceDifference, readTrials, runCli, tempDir } from '../helpers.js';
 
 const TINY = { synthetic: { trainSize: 300, testSize: 120, classes: 5, subpopulationsPerClass: 30 } };
 
@@ -15,15 +14,6 @@ function tinyConfig(dir: string, extra: object = {}, name = 'tiny.json'): string
   const path = join(dir, name);
   writeFileSync(path, JSON.stringify({ comment: 'tiny test data', ...TINY, ...extra }));
   return path;
-}
-
-const unpack = (view: BitView): Uint8Array =>
-  Uint8Array.from({ length: view.length }, (_, i) => (view.bytes[(view.bitOffset + i) >> 3]! >> ((view.bitOffset + i) & 7)) & 1);
-
-function readTrials(runDir: string, n: number, nTest: number) {
-  const files = readdirSync(join(runDir, 'trials')).filter((f) => f.endsWith('.arrow')).sort();
-  const trials = files.map((f) => decodeTrial(readFileSync(join(runDir, 'trials', f)), f, { n, nTest }));
-  return { subset: trials.map((t) => unpack(t.subset)), train: trials.map((t) => unpack(t.trainCorrect)), test: trials.map((t) => unpack(t.testCorrect)) };
 }
 
 function column(path: string, name: string): number[] {
