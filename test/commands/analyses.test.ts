@@ -150,7 +150,7 @@ test('train --exclude removes examples from every subset; --subset-ratio 1 train
   assert.equal(manifest.m, Math.round(0.7 * 237));
   for (const s of readTrials(runDir, N, N_TEST).subset) assert.ok(s[5] === 0 && s[17] === 0 && s[200] === 0 && s.reduce((a, b) => a + b, 0) === manifest.m);
   const plain = await knnRun(dir, 'plain', { trials: 1 });
-  assert.notEqual(JSON.parse(readFileSync(join(plain, 'run.json'), 'utf8')).configHash, manifest.configHash, 'the exclusion is part of the config hash');
+  assert.notEqual((JSON.parse(readFileSync(join(plain, 'run.json'), 'utf8')) as { configHash: string }).configHash, manifest.configHash, 'the exclusion is part of the config hash');
 
   const fullSet = await knnRun(dir, 'full', { trials: 2, subsetRatio: 1, exclude: [3] });
   for (const s of readTrials(fullSet, N, N_TEST).subset) assert.equal(s.reduce((a, b) => a + b, 0), N - 1);
@@ -198,7 +198,7 @@ test('ablate (knn, R = 1) equals 1-NN on each remainder; removing high-mem examp
     assert.equal(row.highMem.mean, bruteTestAccuracy(data, highMem), `accuracy without mem >= ${row.threshold}`);
     assert.ok(row.highMem.mean < row.random.mean, `mem >= ${row.threshold}: ${row.highMem.mean} vs random ${row.random.mean}`);
   }
-  assert.ok(JSON.parse(readFileSync(join(runDir, 'ablate.json'), 'utf8')).rows.length === 2);
+  assert.equal((JSON.parse(readFileSync(join(runDir, 'ablate.json'), 'utf8')) as { rows: unknown[] }).rows.length, 2);
 
   await pairs({ runDir, thetaMem: 0.25, thetaInfl: 0.15 });
   const withPairs = await ablate({ from: runDir, thresholds: [], runs: 1, seed: 1, pairs: true });
