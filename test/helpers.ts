@@ -71,7 +71,7 @@ export function bruteForceDifference(member: Uint8Array[], correct: Uint8Array[]
 export const unpack = (view: BitView): Uint8Array =>
   Uint8Array.from({ length: view.length }, (_, i) => (view.bytes[(view.bitOffset + i) >> 3]! >> ((view.bitOffset + i) & 7)) & 1);
 
-/** Every trial file of a run, in trial order: masks unpacked to 0/1 bytes, and the backend each was trained on. */
+/** Every trial file of a run, in trial order: masks unpacked to 0/1 bytes, with each one's index, test accuracy and backend. */
 export function readTrials(runDir: string, n: number, nTest: number) {
   const files = readdirSync(join(runDir, 'trials')).filter((f) => f.endsWith('.arrow')).sort();
   const trials = files.map((f) => decodeTrial(readFileSync(join(runDir, 'trials', f)), f, { n, nTest }));
@@ -80,6 +80,8 @@ export function readTrials(runDir: string, n: number, nTest: number) {
     train: trials.map((t) => unpack(t.trainCorrect)),
     test: trials.map((t) => unpack(t.testCorrect)),
     backends: trials.map((t) => t.metadata.backend),
+    index: trials.map((t) => t.trial),
+    testAccuracy: trials.map((t) => t.testAccuracy),
   };
 }
 

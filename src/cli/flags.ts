@@ -5,6 +5,7 @@ import { readConfigFile } from '../config/load.js';
 import { resolveConfig, validateOverrides, type Config, type ConfigOverrides } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import type { Shard } from '../commands/train.js';
+import { readIndexFile } from '../store/index-file.js';
 
 /** Flags that map onto config settings: flag name (commander's camelCase) -> whether it is numeric. */
 export const CONFIG_FLAGS = {
@@ -53,10 +54,11 @@ export function flagOverrides(flags: Record<string, unknown>): ConfigOverrides {
   return validateOverrides(overrides, 'invalid option', kebab);
 }
 
-/** Built-in defaults < config file (--config) < flags. */
+/** Built-in defaults < config file (--config) < flags. --exclude <file> lists training indices to remove. */
 export async function configFromFlags(flags: Record<string, unknown>): Promise<Config> {
   const file = typeof flags['config'] === 'string' ? await readConfigFile(flags['config']) : {};
-  return resolveConfig(file, flagOverrides(flags));
+  const exclude = typeof flags['exclude'] === 'string' ? { exclude: await readIndexFile(flags['exclude'], '--exclude') } : {};
+  return resolveConfig(file, flagOverrides(flags), exclude);
 }
 
 /** --shard i/N, else a Slurm job array's task (SLURM_ARRAY_TASK_ID among SLURM_ARRAY_TASK_COUNT), else all trials. */
@@ -72,4 +74,21 @@ export function shardFromFlags(value: unknown, env: NodeJS.ProcessEnv): Shard {
   const count = env['SLURM_ARRAY_TASK_COUNT'];
   if (id !== undefined && count !== undefined) return { index: Number(id) - Number(env['SLURM_ARRAY_TASK_MIN'] ?? 0), count: Number(count) };
   return { index: 0, count: 1 };
+}
+
+/** A list of thresholds: comma-separated values, or FROM:TO:STEP (both ends included), e.g. 0.05:0.95:0.1. */
+export function parseThresholds(flag: string, value: string): number[] {
+  const range = /^([^:]+):([^:]+):([^:]+)$/.exec(value);
+  if (!range) return value.split(',').map((part) => parseNumber(flag, part.trim()));
+  const [from, to, step] = [range[1]!, range[2]!, range[3]!].map((part) => parseNumber(flag, part));
+  if (!(step! > 0) || to! < from!) throw new UsageError(`${flag} FROM:TO:STEP needs FROM <= TO and STEP > 0, got ${JSON.stringify(value)}`);
+  const count = Math.floor((to! - from!) / step! + 1e-9) + 1;
+  return Array.from({ length: count }, (_, k) => Math.round((from! + k * step!) * 1e6) / 1e6);
+}
+
+/** A flag that must be an integer >= min. */
+export function parseInteger(flag: string, value: string, min: number): number {
+  const number = parseNumber(flag, value);
+  if (!Number.isSafeInteger(number) || number < min) throw new UsageError(`${flag} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  return number;
 }

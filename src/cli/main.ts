@@ -8,15 +8,19 @@ import { DATASETS } from '../data/registry.js';
 import { MODELS } from '../models/registry.js';
 import { UsageError } from '../errors.js';
 import { SOURCES, fetchData } from '../commands/data-fetch.js';
+import { ablate } from '../commands/ablate.js';
+import { compare } from '../commands/compare.js';
+import { loo } from '../commands/loo.js';
 import { estimate } from '../commands/estimate.js';
 import { EXPORT_FORMATS, exportRun, type ExportFormat } from '../commands/export.js';
 import { importRun, type LabelSource } from '../commands/import.js';
+import { parseTrialRange } from '../estimate/trial-selection.js';
 import { pairs } from '../commands/pairs.js';
 import { train } from '../commands/train.js';
 import { memorizeVersion } from '../version.js';
-import { configFromFlags, parseNumber, shardFromFlags } from './flags.js';
+import { configFromFlags, parseInteger, parseNumber, parseThresholds, shardFromFlags } from './flags.js';
 import { ProgressBar } from './progress.js';
-import { formatEstimate, formatPairs, formatTrain } from './report.js';
+import { formatAblate, formatCompare, formatEstimate, formatLoo, formatPairs, formatTrain } from './report.js';
 
 const d = DEFAULT_CONFIG;
 const defaultRunDir = (flags: Record<string, unknown>, dataset: string, model: string): string =>
@@ -28,7 +32,8 @@ function addTrainOptions(command: Command): Command {
     .option('--model <name>', `model: ${Object.entries(MODELS).map(([k, v]) => `${k} (${v.description})`).join('; ')} (default: ${d.model})`)
     .option('--config <file>', 'JSON file of settings (see configs/); flags override it, it overrides the defaults')
     .option('--trials <t>', `number of trials t, each trained on a fresh random subset (default: ${d.trials})`)
-    .option('--subset-ratio <r>', `subset size m as a fraction of the training set, in (0, 1) (default: ${d.subsetRatio})`)
+    .option('--subset-ratio <r>', `subset size m as a fraction of the training set, in (0, 1]; 1 trains every trial on the whole set, for reference runs (default: ${d.subsetRatio})`)
+    .option('--exclude <file>', 'remove these training examples before drawing subsets: indices as a JSON array, text, or an Arrow column index/train_index (e.g. a pairs.arrow); part of the config hash')
     .option('--seed <s>', `run seed; trial k's subset and initialisation depend only on (seed, k) (default: ${d.seed})`)
     .option('--epochs <e>', `training epochs per trial (default: ${d.epochs})`)
     .option('--batch-size <b>', `SGD batch size (default: ${d.batchSize})`)
@@ -78,14 +83,56 @@ async function runTrain(flags: Record<string, unknown>, print: (text: string) =>
   }
 }
 
-async function runEstimate(runDir: string): Promise<string> {
-  return formatEstimate(await estimate({ runDir }));
+async function runEstimate(runDir: string, trials?: unknown): Promise<string> {
+  return formatEstimate(await estimate({ runDir, ...(typeof trials === 'string' && { trials: parseTrialRange('--trials', trials) }) }));
+}
+
+async function runCompare(runA: string, runB: string | undefined, flags: Record<string, unknown>): Promise<string> {
+  if (flags['splitHalf'] === true && runB !== undefined) throw new UsageError('give either two runs or --split-half with one run, not both');
+  if (flags['splitHalf'] !== true && runB === undefined) throw new UsageError('give two run directories to compare, or one with --split-half');
+  const condition = flags['memCondition'];
+  return formatCompare(
+    await compare({
+      runA,
+      ...(runB !== undefined && { runB }),
+      memCondition: condition === false ? null : parseNumber('--mem-condition', String(condition)),
+      ...(typeof flags['trials'] === 'string' && { trials: parseTrialRange('--trials', flags['trials']) }),
+      ...(typeof flags['out'] === 'string' && { out: flags['out'] }),
+    }),
+  );
 }
 
 async function runPairs(runDir: string, flags: Record<string, unknown>): Promise<string> {
   const thetaMem = parseNumber('--theta-mem', String(flags['thetaMem']));
   const thetaInfl = parseNumber('--theta-infl', String(flags['thetaInfl']));
   return formatPairs(await pairs({ runDir, thetaMem, thetaInfl }));
+}
+
+/** Options shared by the commands that retrain (ablate, loo). */
+function retrainFlags(flags: Record<string, unknown>) {
+  if (typeof flags['from'] !== 'string') throw new UsageError('--from <run> is required: the run whose estimates to start from');
+  const progress = (label: string, p: { done: number; total: number; ran: number; seconds: number }): void => {
+    process.stderr.write(`  [${p.done}/${p.total}] ${label}: ${p.ran} model(s) trained, ${p.seconds.toFixed(1)} s\n`);
+  };
+  return {
+    from: flags['from'],
+    runs: parseInteger('--runs', String(flags['runs']), 1),
+    seed: parseInteger('--seed', String(flags['seed']), 0),
+    ...(typeof flags['workers'] === 'string' && { workers: parseInteger('--workers', flags['workers'], 1) }),
+    ...(typeof flags['dataDir'] === 'string' && { data: { dataDir: flags['dataDir'] } }),
+    ...(typeof flags['out'] === 'string' && { out: flags['out'] }),
+    onSetting: progress,
+  };
+}
+
+function addRetrainOptions(command: Command, runs: string): Command {
+  return command
+    .option('--from <run>', 'run directory with estimates (required); the models go to <run>/retrain/<config hash>/ and resume like train')
+    .option('--runs <R>', 'models trained per setting, each on the whole remaining set with trial seeds 0..R-1', runs)
+    .option('--seed <s>', 'seed of the random choices', '1')
+    .option('--workers <n>', 'trial-running processes (default: the source run\'s)')
+    .option('--data-dir <dir>', 'directory with the data set files, as for train')
+    .option('--out <file>', 'where to write the JSON (default: in the source run directory)');
 }
 
 function requireRunDir(flags: Record<string, unknown>): string {
@@ -140,7 +187,17 @@ function buildProgram(print: (text: string) => void): Command {
     .command('estimate')
     .description('estimate mem(i) and infl(i, j) with standard errors from the finished trials (Algorithm 1)')
     .option('--run-dir <dir>', 'run directory written by `memorize train` (required)')
-    .action(async (flags: Record<string, unknown>) => print(await runEstimate(requireRunDir(flags))));
+    .option('--trials <FIRST:LAST>', 'use only trials FIRST to LAST (indices, both included), e.g. 0:99 for the first 100 (default: all finished)')
+    .action(async (flags: Record<string, unknown>) => print(await runEstimate(requireRunDir(flags), flags['trials'])));
+  program
+    .command('compare <runA> [runB]')
+    .description('consistency of two runs on the same data, or of one run\'s halves (supplement C, eq. 4): Jaccard and mean difference of mem and infl at thresholds 0 to 1, Pearson correlations')
+    .option('--split-half', 'compare the even against the odd trials of runA')
+    .option('--mem-condition <x>', 'I_infl counts a pair only if its train example has mem >= x (eq. 4)', '0.25')
+    .option('--no-mem-condition', 'drop that condition (as for Fig. C.3, linear probes)')
+    .option('--trials <FIRST:LAST>', 'use only trials FIRST to LAST of each run (default: all finished)')
+    .option('--out <file>', 'where to write the JSON (default: <runA>/compare.json)')
+    .action(async (runA: string, runB: string | undefined, flags: Record<string, unknown>) => print(await runCompare(runA, runB, flags)));
   addPairOptions(program.command('pairs').description('select high-influence pairs: same class, mem >= theta-mem, infl >= theta-infl'))
     .option('--run-dir <dir>', 'run directory with estimates/ (required)')
     .action(async (flags: Record<string, unknown>) => print(await runPairs(requireRunDir(flags), flags)));
@@ -153,6 +210,17 @@ function buildProgram(print: (text: string) => void): Command {
       print(await runPairs(runDir, flags));
     },
   );
+  addRetrainOptions(program.command('ablate').description('remove examples and retrain: mem >= each threshold against as many random ones (Fig. 2), or --pairs: S_h and accuracy on S\'_h (supplement C)'), '5')
+    .option('--thresholds <list>', 'mem thresholds: comma-separated or FROM:TO:STEP', '0.05:0.95:0.1')
+    .option('--pairs', 'remove the training examples of the selected pairs (pairs.arrow) instead, and report accuracy on their test partners')
+    .action(async (flags: Record<string, unknown>) => {
+      const common = retrainFlags(flags);
+      const pairsMode = flags['pairs'] === true;
+      print(formatAblate(await ablate({ ...common, pairs: pairsMode, thresholds: pairsMode ? [] : parseThresholds('--thresholds', String(flags['thresholds'])) })));
+    });
+  addRetrainOptions(program.command('loo').description('leave-one-out check of mem_m: examples spread over the mem range, R models with and without each (exact with R = 1 for knn)'), '5')
+    .option('--examples <k>', 'training examples to check, spread over the mem range', '20')
+    .action(async (flags: Record<string, unknown>) => print(formatLoo(await loo({ ...retrainFlags(flags), examples: parseInteger('--examples', String(flags['examples']), 1) }))));
   program
     .command('export')
     .description('write a run\'s estimates for other tools: npz (the authors\' released layout, numpy alone), parquet (DuckDB, pandas, polars), csv (memorization and pairs)')

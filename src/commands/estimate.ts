@@ -2,11 +2,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { countSameClassPairs, estimateInfluence, estimateMemorization, type InfluenceTable, type Memorization, type TrialMatrix } from '../estimate/estimator.js';
+import { countSameClassPairs, countUndefined, estimateInfluence, estimateMemorization, selectDefined, type InfluenceTable, type Memorization, type TrialMatrix, type UndefinedEstimates } from '../estimate/estimator.js';
 import { memorizationBySubpopulationSize, type FrequencyBucket } from '../estimate/ground-truth.js';
+import type { RunEstimates } from '../estimate/run-consistency.js';
 import { TrialBits } from '../estimate/trial-bits.js';
+import { formatTrialRange, inRange, type TrialFilter, type TrialRange } from '../estimate/trial-selection.js';
 import { createLogger } from '../log.js';
-import { RunDirectory, type RunManifest } from '../store/run-dir.js';
+import { RunDirectory, type ExampleTable, type RunManifest } from '../store/run-dir.js';
 import { writeColumns } from '../store/tables.js';
 
 /** Above this many same-class pairs, influence.arrow keeps only pairs with infl >= INFLUENCE_FLOOR. */
@@ -15,6 +17,7 @@ export const INFLUENCE_FLOOR = 0.05;
 
 export interface EstimateOptions {
   runDir: string;
+  trials?: TrialRange; // use only these trials (default: every finished trial)
 }
 
 export interface EstimateSummary {
@@ -23,17 +26,21 @@ export interface EstimateSummary {
   n: number;
   nTest: number;
   meanMem: number;
-  memorizedAtQuarter: number; // examples with mem >= 0.25
+  memorizedAtQuarter: number; // examples with mem >= 0.25 and a defined estimate
+  undefinedEstimates: UndefinedEstimates; // left out of every count and selection (NaN standard error)
+  trialRange: string; // FIRST:LAST, or all
   influencePairs: number; // rows in influence.arrow
   influenceFloor: number | null; // null when every same-class pair is kept
   meanTestAccuracy: number;
   bySubpopulationSize?: FrequencyBucket[]; // where the data set knows its subpopulations
 }
 
-/** Reads every trial file into example-major bit matrices. */
-async function readTrialMatrix(runDir: RunDirectory, manifest: RunManifest): Promise<{ matrix: TrialMatrix; meanTestAccuracy: number }> {
-  const files = await runDir.listTrials();
-  if (files.size === 0) throw new UsageError(`no finished trials in ${runDir.trialsDir}; run \`memorize train --run-dir ${runDir.root}\` first`);
+/** Reads the trial files (those `keep` accepts; every one without it) into example-major bit matrices. */
+export async function readTrialMatrix(runDir: RunDirectory, manifest: RunManifest, keep: TrialFilter = () => true, which = 'the run'): Promise<{ matrix: TrialMatrix; meanTestAccuracy: number }> {
+  const all = await runDir.listTrials();
+  if (all.size === 0) throw new UsageError(`no finished trials in ${runDir.trialsDir}; run \`memorize train --run-dir ${runDir.root}\` first`);
+  const files = new Map([...all].filter(([k]) => keep(k)));
+  if (files.size === 0) throw new UsageError(`no finished trial of ${runDir.root} is in ${which} (finished trials: ${Math.min(...all.keys())} to ${Math.max(...all.keys())}); choose trials the run has`);
   const t = files.size;
   const matrix: TrialMatrix = {
     trials: t,
@@ -58,37 +65,47 @@ async function writeEstimates(runDir: RunDirectory, labels: Int32Array, testLabe
   await mkdir(runDir.estimatesDir, { recursive: true });
   await writeColumns(
     join(runDir.estimatesDir, 'memorization.arrow'),
-    { index: Int32Array.from(labels, (_, i) => i), label: labels, mem: memo.mem, se: memo.se, n_in: memo.nIn, n_out: memo.nOut },
+    { index: Int32Array.from(labels, (_, i) => i), label: labels, mem: memo.mem, se: memo.se, ci_low: memo.low, ci_high: memo.high, n_in: memo.nIn, n_out: memo.nOut },
     metadata,
   );
   await writeColumns(
     join(runDir.estimatesDir, 'influence.arrow'),
-    { train_index: influence.trainIndex, test_index: influence.testIndex, label: Int32Array.from(influence.testIndex, (j) => testLabels[j]!), infl: influence.infl, se: influence.se },
+    { train_index: influence.trainIndex, test_index: influence.testIndex, label: Int32Array.from(influence.testIndex, (j) => testLabels[j]!), infl: influence.infl, se: influence.se, ci_low: influence.low, ci_high: influence.high },
     metadata,
   );
+}
+
+/** Algorithm 1 over the trials `keep` accepts, in memory: what estimate writes and compare and pairs reuse. */
+export async function estimateTrials(runDir: RunDirectory, manifest: RunManifest, keep: TrialFilter, which: string): Promise<RunEstimates & { trials: number; meanTestAccuracy: number; floor: number | null; train: ExampleTable; test: ExampleTable }> {
+  const train = await runDir.readExamples('train', manifest);
+  const test = await runDir.readExamples('test', manifest);
+  const { matrix, meanTestAccuracy } = await readTrialMatrix(runDir, manifest, keep, which);
+  const { numClasses } = manifest.dataset;
+  const memo = estimateMemorization(matrix);
+  const fullPairs = countSameClassPairs(train.label, test.label, numClasses);
+  const floor = fullPairs > MAX_FULL_INFLUENCE_PAIRS ? INFLUENCE_FLOOR : null;
+  const influence = estimateInfluence(matrix, train.label, test.label, numClasses, { floor: floor ?? -Infinity });
+  return { memo, influence, trials: matrix.trials, meanTestAccuracy, floor, train, test };
 }
 
 export async function estimate(options: EstimateOptions): Promise<EstimateSummary> {
   const runDir = new RunDirectory(options.runDir);
   const manifest = await runDir.readManifest();
   const log = createLogger(runDir.logsDir, 'estimate');
-  const train = await runDir.readExamples('train', manifest);
-  const test = await runDir.readExamples('test', manifest);
-  const { matrix, meanTestAccuracy } = await readTrialMatrix(runDir, manifest);
-  const { numClasses } = manifest.dataset;
-  const memo = estimateMemorization(matrix);
-  const fullPairs = countSameClassPairs(train.label, test.label, numClasses);
-  const floor = fullPairs > MAX_FULL_INFLUENCE_PAIRS ? INFLUENCE_FLOOR : null;
-  const influence = estimateInfluence(matrix, train.label, test.label, numClasses, { floor: floor ?? -Infinity });
-  const metadata = { 'memorize.format': 'estimates/1', 'memorize.trials': String(matrix.trials), 'memorize.config_hash': manifest.configHash, 'memorize.influence_floor': floor === null ? 'none' : String(floor) };
+  const range = formatTrialRange(options.trials);
+  const { memo, influence, trials, meanTestAccuracy, floor, train, test } = await estimateTrials(runDir, manifest, inRange(options.trials), `--trials ${range}`);
+  const metadata = { 'memorize.format': 'estimates/1', 'memorize.trials': String(trials), 'memorize.config_hash': manifest.configHash, 'memorize.influence_floor': floor === null ? 'none' : String(floor), 'memorize.trial_range': range };
   await writeEstimates(runDir, train.label, test.label, memo, influence, metadata);
+  const defined = selectDefined(memo.mem, memo.se, -Infinity);
   const summary: EstimateSummary = {
-    trials: matrix.trials,
+    trials,
     requestedTrials: manifest.trials,
     n: manifest.dataset.n,
     nTest: manifest.dataset.nTest,
-    meanMem: memo.mem.reduce((a, b) => a + b, 0) / memo.mem.length,
-    memorizedAtQuarter: memo.mem.filter((v) => v >= 0.25).length,
+    meanMem: memo.mem.reduce((sum, v, i) => sum + (defined[i] ? v : 0), 0) / defined.reduce((a, b) => a + b, 0),
+    memorizedAtQuarter: selectDefined(memo.mem, memo.se, 0.25).reduce((a, b) => a + b, 0),
+    undefinedEstimates: countUndefined(memo),
+    trialRange: range,
     influencePairs: influence.infl.length,
     influenceFloor: floor,
     meanTestAccuracy,

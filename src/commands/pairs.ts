@@ -3,10 +3,13 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { InfluenceTable } from '../estimate/estimator.js';
 import { pairPrecision } from '../estimate/ground-truth.js';
-import { selectPairs, summarizePairs, type PairSummary, type Thresholds } from '../estimate/pairs.js';
+import { countUndefinedPairs, selectPairs, summarizePairs, type PairSummary, type Thresholds } from '../estimate/pairs.js';
+import { pairAgreement } from '../estimate/run-consistency.js';
+import { inRange, parseTrialRange, splitHalves, type TrialFilter } from '../estimate/trial-selection.js';
 import { createLogger } from '../log.js';
+import { estimateTrials } from './estimate.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import { RunDirectory } from '../store/run-dir.js';
+import { RunDirectory, type RunManifest } from '../store/run-dir.js';
 import { readColumns, writeColumns } from '../store/tables.js';
 
 export interface PairsOptions extends Thresholds {
@@ -21,14 +24,40 @@ export interface Pair {
   mem: number;
   infl: number;
   se: number;
+  low: number; // 95% interval of infl
+  high: number;
 }
 
+/** How reproducible the selection is: J_infl of the pairs selected from even against odd trials. */
+export interface SplitHalf {
+  jaccard: number; // NaN when neither half selects a pair
+  trials: [number, number]; // trials in each half
+}
+
+/** Below this split-half Jaccard the selection is mostly noise (the paper chose theta_infl for >= 0.7). */
+export const SPLIT_HALF_MINIMUM = 0.7;
+
 export interface PairsResult {
-  summary: PairSummary & Thresholds & { trials: number; precision?: number };
+  summary: PairSummary & Thresholds & {
+    trials: number;
+    precision?: number;
+    undefinedPairs: number; // pairs past both thresholds with a NaN standard error: left out
+    splitHalf: SplitHalf | null; // null when the trials do not fill both halves
+  };
   top: Pair[]; // the selected pairs with the highest influence
 }
 
 const TOP_PAIRS = 10;
+
+/** The split-half Jaccard of the selection over the trials the estimates used. */
+async function splitHalf(runDir: RunDirectory, manifest: RunManifest, used: TrialFilter, thresholds: Thresholds): Promise<SplitHalf | null> {
+  const finished = [...(await runDir.listTrials()).keys()];
+  const [even, odd] = splitHalves(used);
+  if (!finished.some(even) || !finished.some(odd)) return null;
+  const a = await estimateTrials(runDir, manifest, even, 'the even trials');
+  const b = await estimateTrials(runDir, manifest, odd, 'the odd trials');
+  return { jaccard: pairAgreement(a, b, thresholds).jaccard, trials: [a.trials, b.trials] };
+}
 
 export async function pairs(options: PairsOptions): Promise<PairsResult> {
   const runDir = new RunDirectory(options.runDir);
@@ -36,14 +65,14 @@ export async function pairs(options: PairsOptions): Promise<PairsResult> {
   const log = createLogger(runDir.logsDir, 'pairs');
   const remedy = `run \`memorize estimate --run-dir ${runDir.root}\` first`;
   const memFile = await readColumns(join(runDir.estimatesDir, 'memorization.arrow'), ['mem'], remedy);
-  const inflFile = await readColumns(join(runDir.estimatesDir, 'influence.arrow'), ['train_index', 'test_index', 'label', 'infl', 'se'], remedy);
+  const inflFile = await readColumns(join(runDir.estimatesDir, 'influence.arrow'), ['train_index', 'test_index', 'label', 'infl', 'se', 'ci_low', 'ci_high'], remedy);
   const floor = inflFile.metadata.get('memorize.influence_floor');
   if (floor && floor !== 'none' && options.thetaInfl < Number(floor)) {
     throw new UsageError(`--theta-infl ${options.thetaInfl} is below ${floor}, the floor under which influence.arrow kept no pairs; use --theta-infl >= ${floor}`);
   }
   const mem = memFile.columns.mem as Float64Array;
   const c = inflFile.columns;
-  const influence: InfluenceTable = { trainIndex: c.train_index as Int32Array, testIndex: c.test_index as Int32Array, infl: c.infl as Float32Array, se: c.se as Float32Array };
+  const influence: InfluenceTable = { trainIndex: c.train_index as Int32Array, testIndex: c.test_index as Int32Array, infl: c.infl as Float32Array, se: c.se as Float32Array, low: c.ci_low as Float32Array, high: c.ci_high as Float32Array };
   const rows = selectPairs(mem, influence, options);
   const pick = <T extends Int32Array | Float32Array | Float64Array>(column: T, make: (n: number) => T): T => {
     const out = make(rows.length);
@@ -57,9 +86,20 @@ export async function pairs(options: PairsOptions): Promise<PairsResult> {
     mem: Float64Array.from(rows, (r) => mem[influence.trainIndex[r]!]!),
     infl: pick(influence.infl, (k) => new Float32Array(k)),
     se: pick(influence.se, (k) => new Float32Array(k)),
+    ci_low: pick(influence.low, (k) => new Float32Array(k)),
+    ci_high: pick(influence.high, (k) => new Float32Array(k)),
   };
   const trials = Number(inflFile.metadata.get('memorize.trials') ?? NaN);
-  const summary: PairsResult['summary'] = { thetaMem: options.thetaMem, thetaInfl: options.thetaInfl, trials, ...summarizePairs(influence, rows) };
+  const range = inflFile.metadata.get('memorize.trial_range') ?? 'all';
+  const used = inRange(range === 'all' ? undefined : parseTrialRange('memorize.trial_range', range));
+  const summary: PairsResult['summary'] = {
+    thetaMem: options.thetaMem,
+    thetaInfl: options.thetaInfl,
+    trials,
+    ...summarizePairs(influence, rows),
+    undefinedPairs: countUndefinedPairs(mem, influence, options),
+    splitHalf: await splitHalf(runDir, manifest, used, options),
+  };
   const train = await runDir.readExamples('train', manifest);
   const test = await runDir.readExamples('test', manifest);
   if (train.subpopulation && test.subpopulation) summary.precision = pairPrecision(influence, rows, train.subpopulation, test.subpopulation);
@@ -74,6 +114,8 @@ export async function pairs(options: PairsOptions): Promise<PairsResult> {
     mem: selected.mem[k]!,
     infl: selected.infl[k]!,
     se: selected.se[k]!,
+    low: selected.ci_low[k]!,
+    high: selected.ci_high[k]!,
   }));
   return { summary, top };
 }

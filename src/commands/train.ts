@@ -1,6 +1,7 @@
 // `memorize train`: create or resume a run and run its missing trials (those of this shard).
 import tfjsPackage from '@tensorflow/tfjs/package.json' with { type: 'json' };
 import { hashConfig, subsetSize, type Config } from '../config/schema.js';
+import { UsageError } from '../errors.js';
 import { loadDataset, type DataOptions } from '../data/registry.js';
 import { createLogger } from '../log.js';
 import { checkModelSettings } from '../models/registry.js';
@@ -49,7 +50,10 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const shard = options.shard ?? { index: 0, count: 1 };
   const dataset = await loadDataset(config, options.data ?? {});
   const n = dataset.train.labels.length;
-  const m = subsetSize(n, config.subsetRatio);
+  const outside = config.exclude.find((i) => i >= n);
+  if (outside !== undefined) throw new UsageError(`exclusion index ${outside} is out of range: the training set has ${n} examples (indices 0 to ${n - 1}); exclude indices of train-examples.arrow`);
+  if (config.exclude.length >= n - 1) throw new UsageError(`the exclusion removes ${config.exclude.length} of ${n} training examples; at least 2 must remain`);
+  const m = subsetSize(n - config.exclude.length, config.subsetRatio); // drawn from S without the excluded examples
   const runDir = new RunDirectory(options.runDir);
   const configHash = hashConfig(config);
   const draft: RunManifest = {

@@ -29,7 +29,8 @@ export interface Config {
   dataset: string; // data set name, see `memorize train --help`
   model: string; // model name
   trials: number; // t, number of trials (random subsets) in the run
-  subsetRatio: number; // m / n, fraction of the training set in each subset
+  subsetRatio: number; // m / n, fraction of the training set in each subset; 1 = every trial on the whole (remaining) set
+  exclude: number[]; // training indices removed from S before any subset is drawn (ascending; `train --exclude`)
   seed: number; // run seed: trial k's subset and initialisation depend only on (seed, k)
   epochs: number; // passes over the subset per trial
   batchSize: number; // examples per SGD step
@@ -61,6 +62,7 @@ export const DEFAULT_CONFIG: Config = {
   model: 'mlp',
   trials: 400,
   subsetRatio: 0.7,
+  exclude: [],
   seed: 1,
   epochs: 12,
   batchSize: 64,
@@ -116,6 +118,7 @@ const APPLIES: Partial<Record<keyof Config, (config: Config) => boolean>> = {
   limitTest: (c) => c.limitTest !== null,
   trainer: (c) => c.trainer !== null,
   trainerVersion: (c) => c.trainerVersion !== null,
+  exclude: (c) => c.exclude.length > 0,
 };
 
 export type ConfigOverrides = Partial<Omit<Config, 'synthetic'>> & { synthetic?: Partial<SyntheticConfig> };
@@ -142,7 +145,8 @@ const RULES: Record<Exclude<keyof Config, 'synthetic'>, FieldRule> = {
   dataset: nonEmptyString,
   model: nonEmptyString,
   trials: integerFrom(1),
-  subsetRatio: numberIn(0, 1, true, true),
+  subsetRatio: numberIn(0, 1, true),
+  exclude: (v) => (Array.isArray(v) && v.every((e, i) => Number.isSafeInteger(e) && (e as number) >= 0 && (i === 0 || (e as number) > (v[i - 1] as number))) ? undefined : 'an ascending list of distinct training indices (integers >= 0)'),
   seed: (v) => (Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32 ? undefined : 'an integer in [0, 2^32)'),
   epochs: integerFrom(1),
   batchSize: integerFrom(1),
@@ -255,7 +259,9 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Subset size m = round(subsetRatio * n), kept within [1, n - 1] so both conditions can occur. */
+/** Subset size m = round(subsetRatio * n), kept within [1, n - 1] so both conditions can occur; n itself for
+ * subsetRatio 1 (the full-set mode of reference runs, which estimate nothing). */
 export function subsetSize(n: number, subsetRatio: number): number {
+  if (subsetRatio === 1) return n;
   return Math.min(n - 1, Math.max(1, Math.round(subsetRatio * n)));
 }

@@ -8,13 +8,22 @@ export interface Thresholds {
   thetaInfl: number;
 }
 
-/** Rows of the (same-class) influence table that pass both thresholds. */
+const passes = (mem: Float64Array, influence: InfluenceTable, thresholds: Thresholds, r: number): boolean =>
+  influence.infl[r]! >= thresholds.thetaInfl && mem[influence.trainIndex[r]!]! >= thresholds.thetaMem;
+
+/** Rows of the (same-class) influence table that pass both thresholds with a defined estimate: a pair whose
+ * standard error is NaN (its train example in every subset or in none) is never selected. */
 export function selectPairs(mem: Float64Array, influence: InfluenceTable, thresholds: Thresholds): Int32Array {
   const rows: number[] = [];
-  for (let r = 0; r < influence.infl.length; r++) {
-    if (influence.infl[r]! >= thresholds.thetaInfl && mem[influence.trainIndex[r]!]! >= thresholds.thetaMem) rows.push(r);
-  }
+  for (let r = 0; r < influence.infl.length; r++) if (passes(mem, influence, thresholds, r) && Number.isFinite(influence.se[r]!)) rows.push(r);
   return Int32Array.from(rows);
+}
+
+/** Pairs that pass both thresholds only through an undefined estimate (NaN standard error): left out. */
+export function countUndefinedPairs(mem: Float64Array, influence: InfluenceTable, thresholds: Thresholds): number {
+  let count = 0;
+  for (let r = 0; r < influence.infl.length; r++) if (passes(mem, influence, thresholds, r) && !Number.isFinite(influence.se[r]!)) count++;
+  return count;
 }
 
 export interface PairSummary {

@@ -27,6 +27,18 @@ export function sampleSubset(runSeed: number, trial: number, n: number, m: numbe
   return pool.subarray(0, m).sort();
 }
 
+/** The training indices 0..n-1 without `exclude` (ascending): the pool subsets are drawn from. */
+export function remainingIndices(n: number, exclude: readonly number[]): Int32Array {
+  const removed = new Set(exclude);
+  return Int32Array.from({ length: n }, (_, i) => i).filter((i) => !removed.has(i));
+}
+
+/** Trial k's subset of `pool` (ascending indices): the subset of sampleSubset mapped onto the pool, so with
+ * nothing excluded it is sampleSubset's. */
+export function sampleSubsetOf(runSeed: number, trial: number, pool: Int32Array, m: number): Int32Array {
+  return sampleSubset(runSeed, trial, pool.length, m).map((p) => pool[p]!);
+}
+
 /** A uniformly shuffled copy of `values`. */
 export function shuffled(values: Int32Array, random: () => number): Int32Array {
   const out = values.slice();

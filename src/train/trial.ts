@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { Dataset } from '../data/types.js';
 import type { TrialRecord } from '../store/trial-file.js';
 import type { Learner, TrialPlan } from './learner.js';
-import { membershipMask, sampleSubset, trialSeed } from './seeds.js';
+import { membershipMask, remainingIndices, sampleSubsetOf, trialSeed } from './seeds.js';
 
 export interface TrialContext {
   config: Config;
@@ -20,9 +20,9 @@ function correctness(predicted: Int32Array, labels: Int32Array): { correct: Uint
   return { correct, accuracy: hits / labels.length };
 }
 
-/** Trial k's plan: subset and seed come only from (config.seed, k). */
-function planTrial(k: number, config: Config, n: number, m: number): TrialPlan {
-  const subset = sampleSubset(config.seed, k, n, m);
+/** Trial k's plan: subset and seed come only from (config.seed, k); the subset is drawn from S without config.exclude. */
+function planTrial(k: number, config: Config, pool: Int32Array, n: number, m: number): TrialPlan {
+  const subset = sampleSubsetOf(config.seed, k, pool, m);
   return { trial: k, seed: trialSeed(config.seed, k), subset, inSubset: membershipMask(subset, n) };
 }
 
@@ -31,7 +31,9 @@ function planTrial(k: number, config: Config, n: number, m: number): TrialPlan {
 export async function runTrials(ks: readonly number[], context: TrialContext): Promise<TrialRecord[]> {
   const started = performance.now();
   const { config, dataset, learner, m } = context;
-  const plans = ks.map((k) => planTrial(k, config, dataset.train.labels.length, m));
+  const n = dataset.train.labels.length;
+  const pool = remainingIndices(n, config.exclude);
+  const plans = ks.map((k) => planTrial(k, config, pool, n, m));
   const predictions = await learner.fitPredict(plans);
   const seconds = (performance.now() - started) / 1000 / ks.length;
   return plans.map((plan, i) => {

@@ -48,7 +48,7 @@ test('knn: train -> estimate -> pairs; estimates equal brute-force Algorithm 1 o
 const badInputs: [string, (dir: string) => string[], RegExp][] = [
   ['--trials 0', () => ['train', '--trials', '0'], /--trials must be an integer >= 1, got 0/],
   ['--trials abc', () => ['train', '--trials', 'abc'], /--trials must be an integer >= 1, got "abc"/],
-  ['--subset-ratio 1.5', () => ['train', '--subset-ratio', '1.5'], /--subset-ratio must be a number in \(0, 1\), got 1.5/],
+  ['--subset-ratio 1.5', () => ['train', '--subset-ratio', '1.5'], /--subset-ratio must be a number in \(0, 1\], got 1.5/],
   ['unknown data set', () => ['train', '--dataset', 'imagenet-21k'], /unknown data set "imagenet-21k"; expected one of/],
   ['unknown model', () => ['train', '--model', 'gpt'], /unknown model "gpt"; expected one of/],
   ['missing run directory', (dir) => ['estimate', '--run-dir', join(dir, 'nowhere')], /no run in .*nowhere \(run.json not found\)/],

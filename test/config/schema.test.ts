@@ -16,7 +16,7 @@ test('later layers override earlier ones, nested synthetic settings merge', () =
 const invalid: [unknown, RegExp][] = [
   [{ trials: 0 }, /"trials" must be an integer >= 1, got 0/],
   [{ trials: 'abc' }, /"trials" must be an integer >= 1, got "abc"/],
-  [{ subsetRatio: 1.5 }, /"subsetRatio" must be a number in \(0, 1\), got 1.5/],
+  [{ subsetRatio: 1.5 }, /"subsetRatio" must be a number in \(0, 1\], got 1.5/],
   [{ backend: 'tpu' }, /"backend" must be one of auto, tensorflow-gpu, webgpu, tensorflow, wasm, cpu, got "tpu"/],
   [{ epocs: 3 }, /unknown setting "epocs"; expected one of/],
   [{ synthetic: { classes: 1 } }, /"synthetic.classes" must be an integer >= 2, got 1/],
@@ -43,7 +43,8 @@ test('the hash covers what changes results, not trials, backend or workers', () 
   assert.equal(hashConfig(resolveConfig({ dataset: 'cifar10', synthetic: { noise: 0.7 } })), hashConfig(resolveConfig({ dataset: 'cifar10' })));
 });
 
-test('subset size m = round(ratio * n), within [1, n - 1]', () => {
+test('subset size m = round(ratio * n), within [1, n - 1]; n for the full-set mode (ratio 1)', () => {
+  assert.equal(subsetSize(10, 1), 10);
   assert.equal(subsetSize(50_000, 0.7), 35_000);
   assert.equal(subsetSize(10, 0.99), 9);
   assert.equal(subsetSize(10, 0.01), 1);
@@ -91,4 +92,14 @@ for (const [raw, message] of invalidNew) {
 
 test('limits may be null (all examples) in a config file', () => {
   assert.equal(resolveConfig(validateOverrides({ limitTrain: null, limitTest: 10 }, 'f.json')).limitTrain, null);
+});
+
+test('an exclusion is part of the hash when there is one, and must list distinct ascending indices', () => {
+  const base = hashConfig(DEFAULT_CONFIG);
+  assert.equal(hashConfig(resolveConfig({ exclude: [] })), base, 'no exclusion keeps the hash of older runs');
+  assert.notEqual(hashConfig(resolveConfig({ exclude: [4] })), base);
+  assert.notEqual(hashConfig(resolveConfig({ exclude: [4] })), hashConfig(resolveConfig({ exclude: [5] })));
+  for (const bad of [[3, 3], [5, 2], [-1], [1.5], 'all']) {
+    assert.throws(() => validateOverrides({ exclude: bad }, 'test'), /"exclude" must be an ascending list of distinct training indices/);
+  }
 });

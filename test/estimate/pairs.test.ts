@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { InfluenceTable } from '../../src/estimate/estimator.js';
 import { memorizationBySubpopulationSize, pairPrecision } from '../../src/estimate/ground-truth.js';
-import { selectPairs, summarizePairs } from '../../src/estimate/pairs.js';
+import { countUndefinedPairs, selectPairs, summarizePairs } from '../../src/estimate/pairs.js';
 
 // Rows: (train i, test j, infl).
 const rows: [number, number, number][] = [
@@ -19,12 +19,21 @@ const influence: InfluenceTable = {
   testIndex: Int32Array.from(rows, (r) => r[1]),
   infl: Float32Array.from(rows, (r) => r[2]),
   se: new Float32Array(rows.length),
+  low: new Float32Array(rows.length),
+  high: new Float32Array(rows.length),
 };
 const mem = Float64Array.of(0.3, 0.25, 0.2, 0.9);
 
 test('selects same-class pairs with mem >= theta_mem and infl >= theta_infl', () => {
   const selected = selectPairs(mem, influence, { thetaMem: 0.25, thetaInfl: 0.15 });
   assert.deepEqual([...selected], [0, 1, 2, 5]);
+});
+
+test('a pair past both thresholds with a NaN standard error is never selected, and is counted as left out', () => {
+  const undefinedSe = { ...influence, se: Float32Array.from(rows, (_, r) => (r === 2 ? NaN : 0.05)) };
+  assert.deepEqual([...selectPairs(mem, undefinedSe, { thetaMem: 0.25, thetaInfl: 0.15 })], [0, 1, 5]);
+  assert.equal(countUndefinedPairs(mem, undefinedSe, { thetaMem: 0.25, thetaInfl: 0.15 }), 1);
+  assert.equal(countUndefinedPairs(mem, influence, { thetaMem: 0.25, thetaInfl: 0.15 }), 0);
 });
 
 test('summary counts: pairs, unique train and test examples, test examples influenced by exactly k', () => {

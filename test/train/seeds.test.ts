@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { learningRateAt } from '../../src/train/schedule.js';
-import { sampleSubset, shuffled, trialSeed } from '../../src/train/seeds.js';
+import { remainingIndices, sampleSubset, sampleSubsetOf, shuffled, trialSeed } from '../../src/train/seeds.js';
 import { seeded } from '../helpers.js';
 
 test('trial k\'s subset and seed depend only on (run seed, k)', () => {
@@ -47,4 +47,16 @@ test('learning rate rises linearly over the warm-up, then falls linearly to 0 at
   assert.ok(Math.abs(rates[99]! - 0.4 / 85) < 1e-12); // last step is one decay step above 0
   for (let s = 1; s < 15; s++) assert.ok(rates[s]! > rates[s - 1]!);
   for (let s = 16; s < total; s++) assert.ok(rates[s]! < rates[s - 1]!);
+});
+
+test('subsets of S without excluded examples: the same subsets when nothing is excluded, never an excluded one', () => {
+  assert.deepEqual(sampleSubsetOf(1, 5, remainingIndices(100, []), 70), sampleSubset(1, 5, 100, 70));
+  const pool = remainingIndices(100, [0, 7, 99]);
+  assert.equal(pool.length, 97);
+  for (let k = 0; k < 50; k++) {
+    const subset = sampleSubsetOf(2, k, pool, 68);
+    assert.equal(new Set(subset).size, 68);
+    assert.ok(!subset.includes(0) && !subset.includes(7) && !subset.includes(99));
+    for (let i = 1; i < subset.length; i++) assert.ok(subset[i - 1]! < subset[i]!, 'ascending');
+  }
 });
