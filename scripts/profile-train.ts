@@ -1,15 +1,16 @@
 // Where a training step's time goes: tf.profile kernel times of the trial runner's step (fitNetworks of
 // src/train/sgd.ts), summed by kernel name over a few steps after warm-up, and the share of the wall time
 // that no kernel accounts for (JS overhead: tape, tidy, dispatch). For JS hot spots add node --cpu-prof.
-//   node dist/scripts/profile-train.js [--backend wasm] [--model cnn] [--input 32x32x3] [--batch 64] [--steps 10]
+//   node dist/scripts/profile-train.js [--backend wasm] [--model cnn|mlp|resnet18|resnet50|inception-small]
+//        [--input 32x32x3] [--batch 64] [--steps 10] [--weight-decay 5e-4] [--by-name]
 //        [--without Conv2DBackpropInput,...] [--ensemble K (K models stacked, each its own batch)]
+//   --by-name: one row per kernel name (calls/step across shapes), to count the kernels a step enqueues.
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { startBackend } from '../src/backend/select.js';
 import type { BackendName } from '../src/config/schema.js';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
-import { buildCnn } from '../src/models/cnn.js';
-import { buildMlp } from '../src/models/mlp.js';
+import { networkEntry } from '../src/models/registry.js';
 import { networksOf } from '../src/train/networks.js';
 import { scheduleFor } from '../src/train/schedule.js';
 import { fitNetworks } from '../src/train/sgd.js';
@@ -23,6 +24,8 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '10' },
     without: { type: 'string' }, // wasm kernel overrides to leave out
     ensemble: { type: 'string', default: '1' },
+    'weight-decay': { type: 'string', default: '0' },
+    'by-name': { type: 'boolean', default: false },
   },
 });
 const input = (values.input ?? '32x32x3').split('x').map(Number) as [number, number, number];
@@ -32,10 +35,9 @@ const classes = 10;
 const ensemble = Number(values.ensemble);
 
 await startBackend((values.backend ?? 'wasm') as BackendName, { skipWasmOverrides: values.without?.split(',') ?? [] });
-const build = (seed: number): tf.LayersModel => {
-  const spec = { inputShape: input, numClasses: classes, seed, weightDecay: 0 };
-  return values.model === 'mlp' ? buildMlp(spec, DEFAULT_CONFIG.hiddenUnits) : buildCnn(spec, DEFAULT_CONFIG.hiddenUnits);
-};
+const entry = networkEntry(values.model ?? 'cnn', '--model');
+const build = (seed: number): tf.LayersModel =>
+  entry.build({ inputShape: input, numClasses: classes, seed, weightDecay: Number(values['weight-decay']) }, DEFAULT_CONFIG);
 const networks = networksOf(Array.from({ length: ensemble }, (_, k) => build(k + 1)));
 const images = tf.randomNormal<tf.Rank.R4>([batch * steps, ...input], 0, 1, 'float32', 2);
 const labels = tf.randomUniform<tf.Rank.R1>([batch * steps], 0, classes, 'int32', 3);
@@ -55,7 +57,7 @@ const info = await tf.profile(() => train(steps));
 const byKernel = new Map<string, { ms: number; calls: number }>();
 for (const k of info.kernels) {
   const ms = await k.kernelTimeMs;
-  const key = `${k.name.padEnd(22)} ${k.inputShapes.map((s) => `[${(s ?? []).join(',')}]`).join(' ')}`;
+  const key = values['by-name'] ? k.name : `${k.name.padEnd(22)} ${k.inputShapes.map((s) => `[${(s ?? []).join(',')}]`).join(' ')}`;
   const entry = byKernel.get(key) ?? { ms: 0, calls: 0 };
   entry.ms += typeof ms === 'number' ? ms : 0;
   entry.calls += 1;
@@ -65,6 +67,6 @@ const kernelMs = [...byKernel.values()].reduce((s, e) => s + e.ms, 0) / steps;
 console.log(`${values.model} ${input.join('x')} b${batch} x${ensemble} model(s) on ${tf.getBackend()}: ${plainMs.toFixed(2)} ms/step unprofiled (${((batch * ensemble * 1000) / plainMs).toFixed(0)} img/s); kernels ${kernelMs.toFixed(2)} ms/step; ${info.kernels.length / steps} kernel calls/step`);
 console.log('ms/step  calls/step  kernel and input shapes (top-level kernels; a composite includes the kernels it calls)');
 for (const [key, e] of [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
-  if (e.ms / steps < 0.01) continue;
+  if (e.ms / steps < 0.01 && !values['by-name']) continue;
   console.log(`${(e.ms / steps).toFixed(3).padStart(8)} ${(e.calls / steps).toFixed(1).padStart(6)}  ${key}`);
 }

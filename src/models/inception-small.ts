@@ -18,6 +18,7 @@
 // Initialization: He-normal convolution kernels, Glorot-uniform dense kernel, each with its own seed.
 // Layer names are stable (stem.conv, inc1.b3.bn, down1.pool, fc, ...), so two builds match by name.
 import * as tf from '@tensorflow/tfjs';
+import { batchNormalization } from './batch-norm.js';
 import { BATCH_NORM_DEFAULTS, type BuilderContext, glorotUniform, heNormal, kernelDecay, makeSeeder, single } from './init.js';
 import type { NetworkBuilder } from './types.js';
 
@@ -41,7 +42,7 @@ function convModule(
     kernelInitializer: heNormal(ctx.nextSeed),
     ...ctx.decay,
   });
-  const bn = tf.layers.batchNormalization({ name: `${name}.bn`, axis: -1, ...BATCH_NORM_DEFAULTS });
+  const bn = batchNormalization({ name: `${name}.bn`, axis: -1, ...BATCH_NORM_DEFAULTS });
   const relu = tf.layers.reLU({ name: `${name}.relu` });
   return single(relu.apply(single(bn.apply(single(conv.apply(x))))));
 }

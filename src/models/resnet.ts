@@ -15,6 +15,7 @@
 // so two builds have the same layer names and weight `originalName`s (`layer2.0.conv1/kernel`; tfjs makes the
 // variables' `name` unique per process by suffixing `_1`, `_2`, ...).
 import * as tf from '@tensorflow/tfjs';
+import { batchNormalization } from './batch-norm.js';
 import { BATCH_NORM_DEFAULTS, type BuilderContext, kernelDecay, makeSeeder, single } from './init.js';
 import type { NetworkBuilder, NetworkSpec } from './types.js';
 
@@ -58,7 +59,7 @@ function conv(
 }
 
 function bn(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
-  return single(tf.layers.batchNormalization({ name, axis: -1, ...BATCH_NORM_DEFAULTS }).apply(x));
+  return single(batchNormalization({ name, axis: -1, ...BATCH_NORM_DEFAULTS }).apply(x));
 }
 
 function relu(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
