@@ -1,13 +1,11 @@
-// `memorize estimate`: Algorithm 1 over every finished trial of a run, into estimates/*.arrow.
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+// `memorize estimate`: Algorithm 1 over every finished trial of a run, into estimates/*.arrow (one generation).
 import { UsageError } from '../errors.js';
 import { countSameClassPairs, estimateInfluence, estimateMemorization, type InfluenceTable, type Memorization, type TrialMatrix } from '../estimate/estimator.js';
 import { memorizationBySubpopulationSize, type FrequencyBucket } from '../estimate/ground-truth.js';
 import { TrialBits } from '../estimate/trial-bits.js';
 import { createLogger } from '../log.js';
+import { writeEstimates } from '../store/estimates-files.js';
 import { RunDirectory, type RunManifest } from '../store/run-dir.js';
-import { writeColumns } from '../store/tables.js';
 
 /** Above this many same-class pairs, influence.arrow keeps only pairs with infl >= INFLUENCE_FLOOR. */
 export const MAX_FULL_INFLUENCE_PAIRS = 20_000_000;
@@ -28,12 +26,16 @@ export interface EstimateSummary {
   influenceFloor: number | null; // null when every same-class pair is kept
   meanTestAccuracy: number;
   bySubpopulationSize?: FrequencyBucket[]; // where the data set knows its subpopulations
+  removedTemporaries: { files: number; bytes: number }; // leftovers of interrupted writes, removed
 }
 
 /** Reads every trial file into example-major bit matrices. */
-async function readTrialMatrix(runDir: RunDirectory, manifest: RunManifest): Promise<{ matrix: TrialMatrix; meanTestAccuracy: number }> {
+async function readTrialMatrix(runDir: RunDirectory, manifest: RunManifest): Promise<{ matrix: TrialMatrix; trials: number[]; meanTestAccuracy: number }> {
   const files = await runDir.listTrials();
   if (files.size === 0) throw new UsageError(`no finished trials in ${runDir.trialsDir}; run \`memorize train --run-dir ${runDir.root}\` first`);
+  if (files.size === 1) {
+    throw new UsageError(`${runDir.trialsDir} holds 1 finished trial, and estimates need at least 2: with one, every example is in or out of its only subset, so each difference compares one trial with the 1/2 of an empty side (supplement A); run more with \`memorize train --run-dir ${runDir.root} --trials T\``);
+  }
   const t = files.size;
   const matrix: TrialMatrix = {
     trials: t,
@@ -51,37 +53,30 @@ async function readTrialMatrix(runDir: RunDirectory, manifest: RunManifest): Pro
     accuracy += stored.testAccuracy;
     slot++;
   }
-  return { matrix, meanTestAccuracy: accuracy / t };
+  return { matrix, trials: [...files.keys()].sort((a, b) => a - b), meanTestAccuracy: accuracy / t };
 }
 
-async function writeEstimates(runDir: RunDirectory, labels: Int32Array, testLabels: Int32Array, memo: Memorization, influence: InfluenceTable, metadata: Record<string, string>): Promise<void> {
-  await mkdir(runDir.estimatesDir, { recursive: true });
-  await writeColumns(
-    join(runDir.estimatesDir, 'memorization.arrow'),
-    { index: Int32Array.from(labels, (_, i) => i), label: labels, mem: memo.mem, se: memo.se, n_in: memo.nIn, n_out: memo.nOut },
-    metadata,
-  );
-  await writeColumns(
-    join(runDir.estimatesDir, 'influence.arrow'),
-    { train_index: influence.trainIndex, test_index: influence.testIndex, label: Int32Array.from(influence.testIndex, (j) => testLabels[j]!), infl: influence.infl, se: influence.se },
-    metadata,
-  );
+function estimateTables(labels: Int32Array, testLabels: Int32Array, memo: Memorization, influence: InfluenceTable) {
+  return {
+    memorization: { index: Int32Array.from(labels, (_, i) => i), label: labels, mem: memo.mem, se: memo.se, n_in: memo.nIn, n_out: memo.nOut },
+    influence: { train_index: influence.trainIndex, test_index: influence.testIndex, label: Int32Array.from(influence.testIndex, (j) => testLabels[j]!), infl: influence.infl, se: influence.se },
+  };
 }
 
 export async function estimate(options: EstimateOptions): Promise<EstimateSummary> {
   const runDir = new RunDirectory(options.runDir);
   const manifest = await runDir.readManifest();
   const log = createLogger(runDir.logsDir, 'estimate');
-  const train = await runDir.readExamples('train');
-  const test = await runDir.readExamples('test');
-  const { matrix, meanTestAccuracy } = await readTrialMatrix(runDir, manifest);
+  const removedTemporaries = await runDir.removeStaleTemporaries();
+  const train = await runDir.readExamples('train', manifest);
+  const test = await runDir.readExamples('test', manifest);
+  const { matrix, trials, meanTestAccuracy } = await readTrialMatrix(runDir, manifest);
   const { numClasses } = manifest.dataset;
   const memo = estimateMemorization(matrix);
   const fullPairs = countSameClassPairs(train.label, test.label, numClasses);
   const floor = fullPairs > MAX_FULL_INFLUENCE_PAIRS ? INFLUENCE_FLOOR : null;
   const influence = estimateInfluence(matrix, train.label, test.label, numClasses, { floor: floor ?? -Infinity });
-  const metadata = { 'memorize.format': 'estimates/1', 'memorize.trials': String(matrix.trials), 'memorize.config_hash': manifest.configHash, 'memorize.influence_floor': floor === null ? 'none' : String(floor) };
-  await writeEstimates(runDir, train.label, test.label, memo, influence, metadata);
+  await writeEstimates(runDir, manifest, { ...estimateTables(train.label, test.label, memo, influence), trials, influenceFloor: floor });
   const summary: EstimateSummary = {
     trials: matrix.trials,
     requestedTrials: manifest.trials,
@@ -92,6 +87,7 @@ export async function estimate(options: EstimateOptions): Promise<EstimateSummar
     influencePairs: influence.infl.length,
     influenceFloor: floor,
     meanTestAccuracy,
+    removedTemporaries,
   };
   if (train.subpopulation) summary.bySubpopulationSize = memorizationBySubpopulationSize(memo.mem, train.subpopulation);
   log.info(summary, 'estimate done');

@@ -1,13 +1,11 @@
 // `memorize pairs`: select the high-influence pairs from a run's estimates, with the paper's counts.
-import { join } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError, usageCheck } from '../errors.js';
 import type { InfluenceTable } from '../estimate/estimator.js';
 import { pairPrecision } from '../estimate/ground-truth.js';
 import { selectPairs, summarizePairs, type PairSummary, type Thresholds } from '../estimate/pairs.js';
 import { createLogger } from '../log.js';
-import { writeFileAtomic } from '../store/atomic.js';
+import { readEstimates, writePairs } from '../store/estimates-files.js';
 import { RunDirectory } from '../store/run-dir.js';
-import { readColumns, writeColumns } from '../store/tables.js';
 
 export interface PairsOptions extends Thresholds {
   runDir: string;
@@ -24,25 +22,31 @@ export interface Pair {
 }
 
 export interface PairsResult {
-  summary: PairSummary & Thresholds & { trials: number; precision?: number };
+  summary: PairSummary & Thresholds & { trials: number; finishedTrials: number; precision?: number }; // trials: those the estimates used, of finishedTrials in trials/
   top: Pair[]; // the selected pairs with the highest influence
 }
 
 const TOP_PAIRS = 10;
 
+/** mem and infl are differences of two probabilities, so a threshold outside [-1, 1] selects all or nothing. */
+function checkThreshold(flag: string, value: number): void {
+  usageCheck(Number.isFinite(value) && value >= -1 && value <= 1, `${flag} must be a number in [-1, 1] (mem and infl are differences of two probabilities), got ${value}`);
+}
+
 export async function pairs(options: PairsOptions): Promise<PairsResult> {
+  checkThreshold('--theta-mem', options.thetaMem);
+  checkThreshold('--theta-infl', options.thetaInfl);
   const runDir = new RunDirectory(options.runDir);
   const manifest = await runDir.readManifest();
   const log = createLogger(runDir.logsDir, 'pairs');
-  const remedy = `run \`memorize estimate --run-dir ${runDir.root}\` first`;
-  const memFile = await readColumns(join(runDir.estimatesDir, 'memorization.arrow'), ['mem'], remedy);
-  const inflFile = await readColumns(join(runDir.estimatesDir, 'influence.arrow'), ['train_index', 'test_index', 'label', 'infl', 'se'], remedy);
-  const floor = inflFile.metadata.get('memorize.influence_floor');
-  if (floor && floor !== 'none' && options.thetaInfl < Number(floor)) {
+  const finished = await runDir.listTrials();
+  const estimates = await readEstimates(runDir, manifest, finished);
+  const floor = estimates.influenceFloor;
+  if (floor !== null && options.thetaInfl < floor) {
     throw new UsageError(`--theta-infl ${options.thetaInfl} is below ${floor}, the floor under which influence.arrow kept no pairs; use --theta-infl >= ${floor}`);
   }
-  const mem = memFile.columns.mem as Float64Array;
-  const c = inflFile.columns;
+  const { mem } = estimates;
+  const c = estimates.influence;
   const influence: InfluenceTable = { trainIndex: c.train_index as Int32Array, testIndex: c.test_index as Int32Array, infl: c.infl as Float32Array, se: c.se as Float32Array };
   const rows = selectPairs(mem, influence, options);
   const pick = <T extends Int32Array | Float32Array | Float64Array>(column: T, make: (n: number) => T): T => {
@@ -58,13 +62,11 @@ export async function pairs(options: PairsOptions): Promise<PairsResult> {
     infl: pick(influence.infl, (k) => new Float32Array(k)),
     se: pick(influence.se, (k) => new Float32Array(k)),
   };
-  const trials = Number(inflFile.metadata.get('memorize.trials') ?? NaN);
-  const summary: PairsResult['summary'] = { thetaMem: options.thetaMem, thetaInfl: options.thetaInfl, trials, ...summarizePairs(influence, rows) };
-  const train = await runDir.readExamples('train');
-  const test = await runDir.readExamples('test');
+  const summary: PairsResult['summary'] = { thetaMem: options.thetaMem, thetaInfl: options.thetaInfl, trials: estimates.trials.length, finishedTrials: finished.size, ...summarizePairs(influence, rows) };
+  const train = await runDir.readExamples('train', manifest);
+  const test = await runDir.readExamples('test', manifest);
   if (train.subpopulation && test.subpopulation) summary.precision = pairPrecision(influence, rows, train.subpopulation, test.subpopulation);
-  await writeColumns(runDir.path('pairs.arrow'), selected, { 'memorize.format': 'pairs/1', 'memorize.config_hash': manifest.configHash });
-  await writeFileAtomic(runDir.path('pairs.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writePairs(runDir, manifest, estimates.generation, selected, summary);
   log.info(summary, 'pairs done');
   const order = Array.from(rows.keys()).sort((a, b) => selected.infl[b]! - selected.infl[a]!);
   const top = order.slice(0, TOP_PAIRS).map((k) => ({
