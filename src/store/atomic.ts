@@ -26,12 +26,14 @@ export function formatBytes(bytes: number): string {
 }
 
 /** Tests only: MEMORIZE_TEST_PAUSE_AFTER=<step>:<file name> (steps: temporary, rename, unlink) stops this
- * process for good right after that step, so a test can kill it there; see test/cli/integrity.test.ts. */
+ * process right after that step, for MEMORIZE_TEST_PAUSE_MS milliseconds or for good, so that a test can kill
+ * it there or race another process against it; see test/cli/integrity.test.ts. */
 async function pauseForTest(step: string, path: string): Promise<void> {
   const point = `${step}:${basename(path)}`;
   if (process.env['MEMORIZE_TEST_PAUSE_AFTER'] !== point) return;
   process.stderr.write(`memorize: paused after ${point}\n`);
-  await new Promise(() => setInterval(() => undefined, 60_000));
+  const ms = Number(process.env['MEMORIZE_TEST_PAUSE_MS'] ?? Infinity);
+  await new Promise((resolve) => (Number.isFinite(ms) ? setTimeout(resolve, ms) : setInterval(() => undefined, 60_000)));
 }
 
 /** Flushes a directory's entries (a rename or link in it) to disk. */
