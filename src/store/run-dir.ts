@@ -157,7 +157,8 @@ export class RunDirectory {
     if (table.subpopulation) columns['subpopulation'] = table.subpopulation;
     if (table.coarseLabel) columns['coarse_label'] = table.coarseLabel;
     const path = this.path(EXAMPLE_FILES[split]);
-    if (await writeFileAtomicIfAbsent(path, encodeColumns(columns, { 'memorize.format': 'examples/1' }))) return;
+    const present = await lstat(path).then(() => true, () => false); // a read-only run with nothing to do writes nothing
+    if (!present && (await writeFileAtomicIfAbsent(path, encodeColumns(columns, { 'memorize.format': 'examples/1' })))) return;
     const stored = await this.readExamplesFile(path, rows, 'delete it: `memorize train` writes it again from the data');
     if (stored.label.some((y, i) => y !== table.label[i])) throw new UsageError(`${path} holds other labels than the data; delete it: \`memorize train\` writes it again from the data`);
   }
