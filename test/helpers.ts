@@ -79,8 +79,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: 
   let stdout = '';
   let stderr = '';
   const waiting: { text: string; resolve: () => void }[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
     for (const w of waiting.filter((x) => stderr.includes(x.text))) w.resolve();
   });

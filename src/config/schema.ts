@@ -211,7 +211,7 @@ export function validateOverrides(raw: unknown, where: string, label: SettingLab
     }
     checkFields(synthetic as Record<string, unknown>, SYNTHETIC_RULES, where, label, 'synthetic.');
   }
-  return (synthetic === undefined ? fields : { ...fields, synthetic }) as ConfigOverrides;
+  return synthetic === undefined ? fields : { ...fields, synthetic };
 }
 
 /** Applies override layers in order (later wins) on top of the built-in defaults. */

@@ -168,7 +168,7 @@ const cases: Case[] = [
   },
   {
     name: 'a read-only run directory, even with nothing to do',
-    run: async (f) => {
+    run: (f) => {
       const runDir = f.copy();
       const readOnly = (args: string[]): CliResult => {
         const script = `mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"`;
@@ -177,6 +177,7 @@ const cases: Case[] = [
       };
       assertOneLine(readOnly(f.train(runDir)), /cannot write .*: the file system is read-only \(EROFS\); use a writable --run-dir/);
       assertOneLine(readOnly(['estimate', '--run-dir', runDir]), /EROFS/);
+      return Promise.resolve();
     },
   },
   {
