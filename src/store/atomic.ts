@@ -26,14 +26,13 @@ export function formatBytes(bytes: number): string {
 }
 
 /** Tests only: MEMORIZE_TEST_PAUSE_AFTER=<step>:<file name> (steps: temporary, rename, unlink) stops this
- * process right after that step, for MEMORIZE_TEST_PAUSE_MS milliseconds or for good, so that a test can kill
- * it there or race another process against it; see test/cli/integrity.test.ts. */
-async function pauseForTest(step: string, path: string): Promise<void> {
+ * process with SIGSTOP right after that step, so that a test can kill it there (SIGKILL) or race another
+ * process against it and then let it go on (SIGCONT); see test/cli/integrity.test.ts. */
+function pauseForTest(step: string, path: string): void {
   const point = `${step}:${basename(path)}`;
   if (process.env['MEMORIZE_TEST_PAUSE_AFTER'] !== point) return;
-  process.stderr.write(`memorize: paused after ${point}\n`);
-  const ms = Number(process.env['MEMORIZE_TEST_PAUSE_MS'] ?? Infinity);
-  await new Promise((resolve) => (Number.isFinite(ms) ? setTimeout(resolve, ms) : setInterval(() => undefined, 60_000)));
+  process.stderr.write(`memorize: paused after ${point}\n`); // synchronous on pipes and files
+  process.kill(process.pid, 'SIGSTOP');
 }
 
 /** Flushes a directory's entries (a rename or link in it) to disk. */
@@ -61,7 +60,7 @@ async function writeTemporary(path: string, data: Uint8Array | string, detail: s
     await unlink(temporary).catch(() => undefined);
     throw fileSystemError(error, path, detail || `${formatBytes(typeof data === 'string' ? Buffer.byteLength(data) : data.length)}`);
   }
-  await pauseForTest('temporary', path);
+  pauseForTest('temporary', path);
   return temporary;
 }
 
@@ -73,7 +72,7 @@ async function renameInto(temporary: string, path: string): Promise<void> {
     await unlink(temporary).catch(() => undefined);
     throw fileSystemError(error, path);
   }
-  await pauseForTest('rename', path);
+  pauseForTest('rename', path);
 }
 
 /** Writes `path` atomically; `detail` says in a failure message what the file is. */
@@ -117,7 +116,7 @@ export async function removeFile(path: string): Promise<void> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fileSystemError(error, path);
   }
-  await pauseForTest('unlink', path);
+  pauseForTest('unlink', path);
 }
 
 /** Whether process `pid` of this machine is alive (signal 0 only checks). */

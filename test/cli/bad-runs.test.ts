@@ -289,7 +289,7 @@ test('bad run directories and inputs: one line, exit 2, nothing deleted', { conc
 
 test('a killed worker ends train with one line, and the finished trials are kept', async () => {
   const dir = tempDir();
-  const config = writeConfig(dir, 'big.json', { synthetic: { ...TINY.synthetic, trainSize: 2000, imageSize: 24 } });
+  const config = writeConfig(dir, 'big.json', { synthetic: { ...TINY.synthetic, trainSize: 1000, imageSize: 24 } });
   const runDir = join(dir, 'run');
   const started = startCli(['train', '--config', config, '--model', 'knn', '--trials', '400', '--workers', '2', '--run-dir', runDir]);
   const workers = (): number[] => spawnSync('ps', ['-o', 'pid=', '--ppid', String(started.child.pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
@@ -301,6 +301,6 @@ test('a killed worker ends train with one line, and the finished trials are kept
   const result = await started.done;
   assertOneLine({ ...result, stderr: result.stderr.replace(/^memorize train:.*\n/m, '') }, new RegExp(`worker process ${victim} was killed by SIGKILL \\(often the out-of-memory killer: .*\\); the finished trials are kept: rerun \`memorize train\` to resume`));
   const kept = readdirSync(join(runDir, 'trials')).filter((n) => /^trial-\d+\.arrow$/.test(n));
-  for (const name of kept) decodeTrial(readFileSync(join(runDir, 'trials', name)), name, { n: 2000, nTest: 120 });
+  for (const name of kept) decodeTrial(readFileSync(join(runDir, 'trials', name)), name, { n: 1000, nTest: 120 });
   assert.ok(kept.length >= 4);
 });

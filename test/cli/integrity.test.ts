@@ -3,7 +3,7 @@
 // either gives the answer of a set of files that belong together or refuses in one line.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { decodeTrial } from '../../src/store/trial-file.js';
@@ -46,9 +46,10 @@ test('two trains with different configs on a fresh run directory: the first to c
   const config = tinyConfig(dir);
   // Deterministic: A has written run.json's temporary and waits; B, started then, creates run.json first.
   const runDir = join(dir, 'paused');
-  const a = startCli(trainArgs(config, runDir, 8, 1), { MEMORIZE_TEST_PAUSE_AFTER: 'temporary:run.json', MEMORIZE_TEST_PAUSE_MS: '1500' });
+  const a = startCli(trainArgs(config, runDir, 8, 1), { MEMORIZE_TEST_PAUSE_AFTER: 'temporary:run.json' });
   await a.stderrHas('paused after temporary:run.json');
   const b = await runCliAsync(trainArgs(config, runDir, 8, 2));
+  a.child.kill('SIGCONT');
   const pausedA = await a.done;
   const resultA = { ...pausedA, stderr: pausedA.stderr.replace(/^memorize: paused.*\n/m, '') };
   assert.equal(b.status, 0, b.stderr);
@@ -82,19 +83,17 @@ test('estimate and pairs killed at every step between their writes: pairs never 
   const config = tinyConfig(dir);
   const runDir = join(dir, 'run');
   const pairsOutput = (r: CliResult) => r.stdout.split('\n')[0]!;
-  // Two finished answers: from trials 0-5 and from trials 0-11.
+  // Two finished answers: from trials 0-11, and from 0-5 (a copy of the run with the last 6 trials removed).
   assert.equal(runCli(trainArgs(config, runDir, 12, 4)).status, 0);
-  const full = join(dir, 'full');
-  assert.equal(runCli(trainArgs(config, full, 12, 4)).status, 0);
-  assert.equal(runCli(['estimate', '--run-dir', full]).status, 0);
-  const answer12 = pairsOutput(runCli(['pairs', '--run-dir', full]));
   const sixOnly = join(dir, 'six');
-  assert.equal(runCli(trainArgs(config, sixOnly, 6, 4)).status, 0);
-  assert.equal(runCli(['estimate', '--run-dir', sixOnly]).status, 0);
-  const answer6 = pairsOutput(runCli(['pairs', '--run-dir', sixOnly])).replace(' from 6 trials', ' from 6 trials (12 are finished: rerun `memorize estimate` to use them all)');
-  assert.match(answer12, /from 12 trials$/);
-
-  mkdirSync(join(runDir, 'estimates'));
+  cpSync(runDir, sixOnly, { recursive: true });
+  for (let k = 6; k < 12; k++) rmSync(join(sixOnly, 'trials', `trial-0000${String(k).padStart(2, '0')}.arrow`));
+  const [answer12, answer6] = await Promise.all([runDir, sixOnly].map(async (run) => {
+    assert.equal((await runCliAsync(['estimate', '--run-dir', run])).status, 0);
+    return pairsOutput(await runCliAsync(['pairs', '--run-dir', run]));
+  }));
+  assert.match(answer12!, /from 12 trials$/);
+  const answer6Now = answer6!.replace(' from 6 trials', ' from 6 trials (12 are finished: rerun `memorize estimate` to use them all)');
   const estimateSteps = ['temporary:memorization.arrow', 'temporary:influence.arrow', 'rename:memorization.arrow', 'rename:influence.arrow'];
   for (const step of estimateSteps) {
     // Old estimates: the 6-trial ones, copied in as a previous `estimate` left them.
@@ -108,7 +107,7 @@ test('estimate and pairs killed at every step between their writes: pairs never 
       assertOneLine(paired, /memorization\.arrow and influence\.arrow come from two different estimates .*; run `memorize estimate --run-dir .*` again/, step);
     } else {
       assert.equal(paired.status, 0, `${step}: ${paired.stderr}`);
-      assert.equal(pairsOutput(paired), step === 'rename:influence.arrow' ? answer12 : answer6, step);
+      assert.equal(pairsOutput(paired), step === 'rename:influence.arrow' ? answer12 : answer6Now, step);
     }
   }
   assert.equal(runCli(['estimate', '--run-dir', runDir]).status, 0);
