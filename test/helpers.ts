@@ -1,6 +1,6 @@
 // Shared test utilities: temporary directories, the real CLI as a child process, seeded random data,
 // a brute-force Algorithm 1 straight from the paper's definition, and a check of a run's estimates against it.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -107,4 +107,48 @@ export function assertEstimatesMatchBruteForce(runDir: string, inflStride = 7): 
     const expected = bruteForceDifference(trials.subset, trials.test, trainIndex![r]!, testIndex![r]!).value;
     assert.ok(Math.abs(infl![r]! - expected) < 1e-5, `infl row ${r}`);
   }
+}
+
+/** What a finished CLI process returned. */
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The real CLI as a child process that the caller may also kill; `done` resolves when it exits. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliResult>; stderrHas: (text: string) => Promise<void> } {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const waiting: { text: string; resolve: () => void }[] = [];
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    for (const w of waiting.filter((x) => stderr.includes(x.text))) w.resolve();
+  });
+  const done = new Promise<CliResult>((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+  const stderrHas = (text: string): Promise<void> =>
+    stderr.includes(text)
+      ? Promise.resolve()
+      : new Promise<void>((resolve, reject) => {
+          waiting.push({ text, resolve });
+          void done.then((r) => reject(new Error(`exited (${r.status}) before printing "${text}": ${r.stderr}`)));
+        });
+  return { child, done, stderrHas };
+}
+
+/** The real CLI, run asynchronously (several at once). */
+export function runCliAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return startCli(args, env).done;
+}
+
+/** Asserts a refusal: exit 2 and exactly one line on stderr besides train's start line, matching `message`,
+ * with no stack trace. */
+export function assertOneLine(result: CliResult, message: RegExp, what = ''): void {
+  assert.equal(result.status, 2, `${what} exit ${result.status}: ${result.stderr}`);
+  const lines = result.stderr.trim().split('\n').filter((line) => !line.startsWith('memorize train: '));
+  assert.equal(lines.length, 1, `${what} one line: ${result.stderr}`);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, `${what} no stack trace`);
+  assert.match(result.stderr, message, what);
 }

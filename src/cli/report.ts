@@ -5,6 +5,7 @@ import type { LooResult } from '../commands/loo.js';
 import type { EstimateSummary } from '../commands/estimate.js';
 import { SPLIT_HALF_MINIMUM, type PairsResult } from '../commands/pairs.js';
 import type { TrainSummary } from '../commands/train.js';
+import { formatBytes } from '../store/atomic.js';
 
 const fixed = (v: number, digits = 3): string => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
 
@@ -15,11 +16,17 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/** "removed 3 leftover temporary files (1.2 MB) of interrupted writes", or nothing. */
+function removedLine(removed: { files: number; bytes: number }): string[] {
+  return removed.files > 0 ? [`  removed ${removed.files} leftover temporary file(s) (${formatBytes(removed.bytes)}) of interrupted writes`] : [];
+}
+
 export function formatTrain(s: TrainSummary): string {
   const rate = s.ran > 0 ? ` (${fixed((s.ran / s.seconds) * 60, 1)} trials/min)` : '';
   return [
     `train: ${s.ran} trials run, ${s.alreadyFinished} already finished, ${s.requested} in this shard, ${fixed(s.seconds, 1)} s${rate}`,
     ...(s.ran > 0 ? [`  mean test accuracy of the trials run: ${fixed(s.meanTestAccuracy)}; backend: ${s.backend ?? 'n/a'}`] : []),
+    ...removedLine(s.removedTemporaries),
     `  run directory: ${s.runDir}`,
   ].join('\n');
 }
@@ -30,6 +37,7 @@ export function formatEstimate(s: EstimateSummary): string {
     `  trials used: ${s.trialRange === 'all' ? 'all finished' : `${s.trialRange} (--trials)`}`,
     `  mean mem ${fixed(s.meanMem)}; ${s.memorizedAtQuarter} examples with mem >= 0.25`,
     `  influence.arrow: ${s.influencePairs} same-class pairs${s.influenceFloor === null ? '' : ` with infl >= ${s.influenceFloor}`}`,
+    ...removedLine(s.removedTemporaries),
   ];
   const { neverLeftOut, neverIncluded } = s.undefinedEstimates;
   if (neverLeftOut + neverIncluded > 0) {
@@ -46,7 +54,7 @@ export function formatEstimate(s: EstimateSummary): string {
 export function formatPairs({ summary: s, top }: PairsResult): string {
   const histogram = Object.entries(s.testInfluencedBy).map(([k, count]) => `${count} by ${k}`).join(', ') || 'none';
   const lines = [
-    `pairs: ${s.pairs} high-influence pairs (mem >= ${s.thetaMem}, infl >= ${s.thetaInfl}, same class) from ${s.trials} trials`,
+    `pairs: ${s.pairs} high-influence pairs (mem >= ${s.thetaMem}, infl >= ${s.thetaInfl}, same class) from ${s.trials} trials${s.finishedTrials > s.trials ? ` (${s.finishedTrials} are finished: rerun \`memorize estimate\` to use them all)` : ''}`,
     `  unique train examples ${s.uniqueTrain}, unique test examples ${s.uniqueTest}; test examples influenced by exactly k train examples: ${histogram}`,
   ];
   if (s.precision !== undefined) lines.push(`  ground truth: ${fixed(s.precision)} of the pairs share a subpopulation (precision)`);

@@ -59,7 +59,7 @@ async function download(resource: Resource, timeoutMs: number): Promise<Uint8Arr
 /** Downloads, verifies and unpacks data set `name`; returns the directory it is in. */
 export async function fetchData(options: FetchOptions): Promise<string> {
   const sources = options.sources ?? SOURCES;
-  const resources = sources[options.name];
+  const resources = Object.hasOwn(sources, options.name) ? sources[options.name] : undefined; // own names only, not "constructor"
   if (!resources) throw new UsageError(`no download for "${options.name}"; expected one of ${Object.keys(sources).join(', ')}`);
   const target = options.dataDir ?? defaultDataDirectory(options.name);
   await mkdir(target, { recursive: true });

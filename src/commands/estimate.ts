@@ -1,6 +1,4 @@
-// `memorize estimate`: Algorithm 1 over every finished trial of a run, into estimates/*.arrow.
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+// `memorize estimate`: Algorithm 1 over every finished trial of a run, into estimates/*.arrow (one generation).
 import { UsageError } from '../errors.js';
 import { countSameClassPairs, countUndefined, estimateInfluence, estimateMemorization, selectDefined, type InfluenceTable, type Memorization, type TrialMatrix, type UndefinedEstimates } from '../estimate/estimator.js';
 import { memorizationBySubpopulationSize, type FrequencyBucket } from '../estimate/ground-truth.js';
@@ -8,8 +6,8 @@ import type { RunEstimates } from '../estimate/run-consistency.js';
 import { TrialBits } from '../estimate/trial-bits.js';
 import { formatTrialRange, inRange, type TrialFilter, type TrialRange } from '../estimate/trial-selection.js';
 import { createLogger } from '../log.js';
+import { writeEstimates } from '../store/estimates-files.js';
 import { RunDirectory, type ExampleTable, type RunManifest } from '../store/run-dir.js';
-import { writeColumns } from '../store/tables.js';
 
 /** Above this many same-class pairs, influence.arrow keeps only pairs with infl >= INFLUENCE_FLOOR. */
 export const MAX_FULL_INFLUENCE_PAIRS = 20_000_000;
@@ -33,14 +31,18 @@ export interface EstimateSummary {
   influenceFloor: number | null; // null when every same-class pair is kept
   meanTestAccuracy: number;
   bySubpopulationSize?: FrequencyBucket[]; // where the data set knows its subpopulations
+  removedTemporaries: { files: number; bytes: number }; // leftovers of interrupted writes, removed
 }
 
 /** Reads the trial files (those `keep` accepts; every one without it) into example-major bit matrices. */
-export async function readTrialMatrix(runDir: RunDirectory, manifest: RunManifest, keep: TrialFilter = () => true, which = 'the run'): Promise<{ matrix: TrialMatrix; meanTestAccuracy: number }> {
+export async function readTrialMatrix(runDir: RunDirectory, manifest: RunManifest, keep: TrialFilter = () => true, which = 'the run'): Promise<{ matrix: TrialMatrix; trials: number[]; meanTestAccuracy: number }> {
   const all = await runDir.listTrials();
   if (all.size === 0) throw new UsageError(`no finished trials in ${runDir.trialsDir}; run \`memorize train --run-dir ${runDir.root}\` first`);
   const files = new Map([...all].filter(([k]) => keep(k)));
   if (files.size === 0) throw new UsageError(`no finished trial of ${runDir.root} is in ${which} (finished trials: ${Math.min(...all.keys())} to ${Math.max(...all.keys())}); choose trials the run has`);
+  if (files.size === 1) {
+    throw new UsageError(`${which === 'the run' ? runDir.trialsDir : which} holds 1 finished trial, and estimates need at least 2: with one, every example is in or out of its only subset, so each difference compares one trial with the 1/2 of an empty side (supplement A); run more with \`memorize train --run-dir ${runDir.root} --trials T\``);
+  }
   const t = files.size;
   const matrix: TrialMatrix = {
     trials: t,
@@ -58,44 +60,37 @@ export async function readTrialMatrix(runDir: RunDirectory, manifest: RunManifes
     accuracy += stored.testAccuracy;
     slot++;
   }
-  return { matrix, meanTestAccuracy: accuracy / t };
+  return { matrix, trials: [...files.keys()].sort((a, b) => a - b), meanTestAccuracy: accuracy / t };
 }
 
-async function writeEstimates(runDir: RunDirectory, labels: Int32Array, testLabels: Int32Array, memo: Memorization, influence: InfluenceTable, metadata: Record<string, string>): Promise<void> {
-  await mkdir(runDir.estimatesDir, { recursive: true });
-  await writeColumns(
-    join(runDir.estimatesDir, 'memorization.arrow'),
-    { index: Int32Array.from(labels, (_, i) => i), label: labels, mem: memo.mem, se: memo.se, ci_low: memo.low, ci_high: memo.high, n_in: memo.nIn, n_out: memo.nOut },
-    metadata,
-  );
-  await writeColumns(
-    join(runDir.estimatesDir, 'influence.arrow'),
-    { train_index: influence.trainIndex, test_index: influence.testIndex, label: Int32Array.from(influence.testIndex, (j) => testLabels[j]!), infl: influence.infl, se: influence.se, ci_low: influence.low, ci_high: influence.high },
-    metadata,
-  );
+function estimateTables(labels: Int32Array, testLabels: Int32Array, memo: Memorization, influence: InfluenceTable) {
+  return {
+    memorization: { index: Int32Array.from(labels, (_, i) => i), label: labels, mem: memo.mem, se: memo.se, ci_low: memo.low, ci_high: memo.high, n_in: memo.nIn, n_out: memo.nOut },
+    influence: { train_index: influence.trainIndex, test_index: influence.testIndex, label: Int32Array.from(influence.testIndex, (j) => testLabels[j]!), infl: influence.infl, se: influence.se, ci_low: influence.low, ci_high: influence.high },
+  };
 }
 
 /** Algorithm 1 over the trials `keep` accepts, in memory: what estimate writes and compare and pairs reuse. */
-export async function estimateTrials(runDir: RunDirectory, manifest: RunManifest, keep: TrialFilter, which: string): Promise<RunEstimates & { trials: number; meanTestAccuracy: number; floor: number | null; train: ExampleTable; test: ExampleTable }> {
+export async function estimateTrials(runDir: RunDirectory, manifest: RunManifest, keep: TrialFilter, which: string): Promise<RunEstimates & { trials: number; trialList: number[]; meanTestAccuracy: number; floor: number | null; train: ExampleTable; test: ExampleTable }> {
   const train = await runDir.readExamples('train', manifest);
   const test = await runDir.readExamples('test', manifest);
-  const { matrix, meanTestAccuracy } = await readTrialMatrix(runDir, manifest, keep, which);
+  const { matrix, trials: trialList, meanTestAccuracy } = await readTrialMatrix(runDir, manifest, keep, which);
   const { numClasses } = manifest.dataset;
   const memo = estimateMemorization(matrix);
   const fullPairs = countSameClassPairs(train.label, test.label, numClasses);
   const floor = fullPairs > MAX_FULL_INFLUENCE_PAIRS ? INFLUENCE_FLOOR : null;
   const influence = estimateInfluence(matrix, train.label, test.label, numClasses, { floor: floor ?? -Infinity });
-  return { memo, influence, trials: matrix.trials, meanTestAccuracy, floor, train, test };
+  return { memo, influence, trials: matrix.trials, trialList, meanTestAccuracy, floor, train, test };
 }
 
 export async function estimate(options: EstimateOptions): Promise<EstimateSummary> {
   const runDir = new RunDirectory(options.runDir);
   const manifest = await runDir.readManifest();
   const log = createLogger(runDir.logsDir, 'estimate');
+  const removedTemporaries = await runDir.removeStaleTemporaries();
   const range = formatTrialRange(options.trials);
-  const { memo, influence, trials, meanTestAccuracy, floor, train, test } = await estimateTrials(runDir, manifest, inRange(options.trials), `--trials ${range}`);
-  const metadata = { 'memorize.format': 'estimates/1', 'memorize.trials': String(trials), 'memorize.config_hash': manifest.configHash, 'memorize.influence_floor': floor === null ? 'none' : String(floor), 'memorize.trial_range': range };
-  await writeEstimates(runDir, train.label, test.label, memo, influence, metadata);
+  const { memo, influence, trials, trialList, meanTestAccuracy, floor, train, test } = await estimateTrials(runDir, manifest, inRange(options.trials), `--trials ${range}`);
+  await writeEstimates(runDir, manifest, { ...estimateTables(train.label, test.label, memo, influence), trials: trialList, influenceFloor: floor, trialRange: range });
   const defined = selectDefined(memo.mem, memo.se, -Infinity);
   const summary: EstimateSummary = {
     trials,
@@ -109,6 +104,7 @@ export async function estimate(options: EstimateOptions): Promise<EstimateSummar
     influencePairs: influence.infl.length,
     influenceFloor: floor,
     meanTestAccuracy,
+    removedTemporaries,
   };
   if (train.subpopulation) summary.bySubpopulationSize = memorizationBySubpopulationSize(memo.mem, train.subpopulation);
   log.info(summary, 'estimate done');

@@ -1,16 +1,14 @@
 // `memorize pairs`: select the high-influence pairs from a run's estimates, with the paper's counts.
-import { join } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError, usageCheck } from '../errors.js';
 import type { InfluenceTable } from '../estimate/estimator.js';
 import { pairPrecision } from '../estimate/ground-truth.js';
 import { countUndefinedPairs, selectPairs, summarizePairs, type PairSummary, type Thresholds } from '../estimate/pairs.js';
 import { pairAgreement } from '../estimate/run-consistency.js';
-import { inRange, parseTrialRange, splitHalves, type TrialFilter } from '../estimate/trial-selection.js';
+import { splitHalves, type TrialFilter } from '../estimate/trial-selection.js';
 import { createLogger } from '../log.js';
 import { estimateTrials } from './estimate.js';
-import { writeFileAtomic } from '../store/atomic.js';
+import { readEstimates, writePairs } from '../store/estimates-files.js';
 import { RunDirectory, type RunManifest } from '../store/run-dir.js';
-import { readColumns, writeColumns } from '../store/tables.js';
 
 export interface PairsOptions extends Thresholds {
   runDir: string;
@@ -39,7 +37,8 @@ export const SPLIT_HALF_MINIMUM = 0.7;
 
 export interface PairsResult {
   summary: PairSummary & Thresholds & {
-    trials: number;
+    trials: number; // those the estimates used, of finishedTrials in trials/
+    finishedTrials: number;
     precision?: number;
     undefinedPairs: number; // pairs past both thresholds with a NaN standard error: left out
     splitHalf: SplitHalf | null; // null when the trials do not fill both halves
@@ -59,19 +58,25 @@ async function splitHalf(runDir: RunDirectory, manifest: RunManifest, used: Tria
   return { jaccard: pairAgreement(a, b, thresholds).jaccard, trials: [a.trials, b.trials] };
 }
 
+/** mem and infl are differences of two probabilities, so a threshold outside [-1, 1] selects all or nothing. */
+function checkThreshold(flag: string, value: number): void {
+  usageCheck(Number.isFinite(value) && value >= -1 && value <= 1, `${flag} must be a number in [-1, 1] (mem and infl are differences of two probabilities), got ${value}`);
+}
+
 export async function pairs(options: PairsOptions): Promise<PairsResult> {
+  checkThreshold('--theta-mem', options.thetaMem);
+  checkThreshold('--theta-infl', options.thetaInfl);
   const runDir = new RunDirectory(options.runDir);
   const manifest = await runDir.readManifest();
   const log = createLogger(runDir.logsDir, 'pairs');
-  const remedy = `run \`memorize estimate --run-dir ${runDir.root}\` first`;
-  const memFile = await readColumns(join(runDir.estimatesDir, 'memorization.arrow'), ['mem'], remedy);
-  const inflFile = await readColumns(join(runDir.estimatesDir, 'influence.arrow'), ['train_index', 'test_index', 'label', 'infl', 'se', 'ci_low', 'ci_high'], remedy);
-  const floor = inflFile.metadata.get('memorize.influence_floor');
-  if (floor && floor !== 'none' && options.thetaInfl < Number(floor)) {
+  const finished = await runDir.listTrials();
+  const estimates = await readEstimates(runDir, manifest, finished);
+  const floor = estimates.influenceFloor;
+  if (floor !== null && options.thetaInfl < floor) {
     throw new UsageError(`--theta-infl ${options.thetaInfl} is below ${floor}, the floor under which influence.arrow kept no pairs; use --theta-infl >= ${floor}`);
   }
-  const mem = memFile.columns.mem as Float64Array;
-  const c = inflFile.columns;
+  const { mem } = estimates;
+  const c = estimates.influence;
   const influence: InfluenceTable = { trainIndex: c.train_index as Int32Array, testIndex: c.test_index as Int32Array, infl: c.infl as Float32Array, se: c.se as Float32Array, low: c.ci_low as Float32Array, high: c.ci_high as Float32Array };
   const rows = selectPairs(mem, influence, options);
   const pick = <T extends Int32Array | Float32Array | Float64Array>(column: T, make: (n: number) => T): T => {
@@ -89,22 +94,20 @@ export async function pairs(options: PairsOptions): Promise<PairsResult> {
     ci_low: pick(influence.low, (k) => new Float32Array(k)),
     ci_high: pick(influence.high, (k) => new Float32Array(k)),
   };
-  const trials = Number(inflFile.metadata.get('memorize.trials') ?? NaN);
-  const range = inflFile.metadata.get('memorize.trial_range') ?? 'all';
-  const used = inRange(range === 'all' ? undefined : parseTrialRange('memorize.trial_range', range));
+  const used = new Set(estimates.trials);
   const summary: PairsResult['summary'] = {
     thetaMem: options.thetaMem,
     thetaInfl: options.thetaInfl,
-    trials,
+    trials: estimates.trials.length,
+    finishedTrials: finished.size,
     ...summarizePairs(influence, rows),
     undefinedPairs: countUndefinedPairs(mem, influence, options),
-    splitHalf: await splitHalf(runDir, manifest, used, options),
+    splitHalf: await splitHalf(runDir, manifest, (k) => used.has(k), options),
   };
   const train = await runDir.readExamples('train', manifest);
   const test = await runDir.readExamples('test', manifest);
   if (train.subpopulation && test.subpopulation) summary.precision = pairPrecision(influence, rows, train.subpopulation, test.subpopulation);
-  await writeColumns(runDir.path('pairs.arrow'), selected, { 'memorize.format': 'pairs/1', 'memorize.config_hash': manifest.configHash });
-  await writeFileAtomic(runDir.path('pairs.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writePairs(runDir, manifest, estimates.generation, selected, summary);
   log.info(summary, 'pairs done');
   const order = Array.from(rows.keys()).sort((a, b) => selected.infl[b]! - selected.infl[a]!);
   const top = order.slice(0, TOP_PAIRS).map((k) => ({

@@ -1,7 +1,7 @@
 // `memorize train`: create or resume a run and run its missing trials (those of this shard).
 import tfjsPackage from '@tensorflow/tfjs/package.json' with { type: 'json' };
 import { hashConfig, subsetSize, type Config } from '../config/schema.js';
-import { UsageError } from '../errors.js';
+import { UsageError, usageCheck } from '../errors.js';
 import { loadDataset, type DataOptions } from '../data/registry.js';
 import { createLogger } from '../log.js';
 import { checkModelSettings } from '../models/registry.js';
@@ -34,6 +34,24 @@ export interface TrainSummary {
   meanTestAccuracy: number; // over the trials run now (NaN if none)
   backend: string | undefined;
   failed: { trial: number; failure: string }[]; // trials whose external trainer failed (no file written)
+  removedTemporaries: { files: number; bytes: number }; // leftovers of interrupted writes, removed
+}
+
+/** At most this many trials: one directory of trial files (the paper used 2,000 to 4,000). */
+export const MAX_TRIALS = 1_000_000;
+/** `estimate` holds (2n + n') x t bits in memory; at most this many bytes. */
+const MAX_TRIAL_MATRIX_BYTES = 2 ** 34;
+
+/** Refuses, before run.json is written, data sets too small to subsample and more trials than the run can hold. */
+function checkRunSize(name: string, n: number, nTest: number, subsetRatio: number, trials: number): void {
+  usageCheck(n >= 2, `${name} has ${n} training examples; memorize needs at least 2 (each subset has m = round(${subsetRatio} n) examples with 1 <= m <= n - 1): check the data files`);
+  usageCheck(nTest >= 1, `${name} has no test examples; influence needs at least 1: check the data files`);
+  const byMemory = Math.floor((MAX_TRIAL_MATRIX_BYTES * 8) / (2 * n + nTest));
+  const most = Math.min(MAX_TRIALS, byMemory);
+  if (trials > most) {
+    const why = byMemory < MAX_TRIALS ? `\`memorize estimate\` holds (2n + n') x t bits, at most 16 GiB, and n = ${n}, n' = ${nTest}` : 'one directory of trial files';
+    throw new UsageError(`--trials ${trials} is more than this run can hold: at most ${most} (${why}); the paper used 2,000 to 4,000`);
+  }
 }
 
 const versions = (): Record<string, string> => ({
@@ -50,6 +68,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const shard = options.shard ?? { index: 0, count: 1 };
   const dataset = await loadDataset(config, options.data ?? {});
   const n = dataset.train.labels.length;
+  checkRunSize(dataset.name, n, dataset.test.labels.length, config.subsetRatio, config.trials);
   const outside = config.exclude.find((i) => i >= n);
   if (outside !== undefined) throw new UsageError(`exclusion index ${outside} is out of range: the training set has ${n} examples (indices 0 to ${n - 1}); exclude indices of train-examples.arrow`);
   if (config.exclude.length >= n - 1) throw new UsageError(`the exclusion removes ${config.exclude.length} of ${n} training examples; at least 2 must remain`);
@@ -72,6 +91,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const manifest = await runDir.createOrCheck(draft, train, test);
   const log = createLogger(runDir.logsDir, 'train');
   if (config.trainer !== null) await writeTrainerData(runDir.trainerDataDir, dataset);
+  const removedTemporaries = await runDir.removeStaleTemporaries();
 
   const finished = await runDir.listTrials();
   for (const [trial, path] of finished) await runDir.readTrial(path, trial, manifest); // refuse to build on a bad file
@@ -84,7 +104,8 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   let accuracySum = 0;
   let backend: string | undefined;
   const failed: TrainSummary['failed'] = [];
-  const setup = { config, configHash, runRoot: options.runDir, m, data: options.data ?? {} };
+  // The run's hash as run.json has it: a run made before the config comment left the hash keeps its own.
+  const setup = { config, configHash: manifest.configHash, runRoot: options.runDir, m, data: options.data ?? {} };
   await runPendingTrials(setup, pending, config.workers, (trial) => {
     if (trial.failure === undefined) {
       done++;
@@ -106,6 +127,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     meanTestAccuracy: done > 0 ? accuracySum / done : NaN,
     backend,
     failed,
+    removedTemporaries,
   };
   log.info(summary, 'train done');
   return summary;

@@ -121,6 +121,9 @@ const APPLIES: Partial<Record<keyof Config, (config: Config) => boolean>> = {
   exclude: (c) => c.exclude.length > 0,
 };
 
+/** At most this many worker processes: more than 4 per core only multiplies memory (see the message above). */
+export const MAX_WORKERS = 4 * availableParallelism();
+
 export type ConfigOverrides = Partial<Omit<Config, 'synthetic'>> & { synthetic?: Partial<SyntheticConfig> };
 
 type FieldRule = (value: unknown) => string | undefined; // returns what was expected, or undefined if valid
@@ -165,7 +168,7 @@ const RULES: Record<Exclude<keyof Config, 'synthetic'>, FieldRule> = {
   limitTest: nullOr(integerFrom(1)),
   recordMargins: boolean,
   backend: oneOf(BACKEND_NAMES),
-  workers: integerFrom(1),
+  workers: (v) => (Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_WORKERS ? undefined : `an integer in [1, ${MAX_WORKERS}] (4 x the ${availableParallelism()} cores here: each worker is a process that trains on one core and holds its own copy of the data and model, about 200 MB)`),
   ensemble: (v) => (v === 'auto' || integerFrom(1)(v) === undefined ? undefined : 'auto or an integer >= 1'),
   trainer: nullOr(nonEmptyString),
   trainerVersion: nullOr(nonEmptyString),
@@ -186,6 +189,7 @@ const SYNTHETIC_RULES: Record<keyof SyntheticConfig, FieldRule> = {
 };
 
 function describe(value: unknown): string {
+  if (typeof value === 'number') return String(value); // Infinity and NaN too, which JSON writes as null
   return typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value);
 }
 
@@ -195,7 +199,7 @@ const quoted: SettingLabel = (key) => `"${key}"`;
 
 function checkFields(object: Record<string, unknown>, rules: Record<string, FieldRule>, where: string, label: SettingLabel, prefix: string): void {
   for (const [key, value] of Object.entries(object)) {
-    const rule = rules[key];
+    const rule = Object.hasOwn(rules, key) ? rules[key] : undefined; // own keys only: not "constructor" or "__proto__"
     if (!rule) {
       throw new UsageError(`${where}: unknown setting ${label(prefix + key)}; expected one of ${Object.keys(rules).map((k) => label(prefix + k)).join(', ')}`);
     }
@@ -205,7 +209,8 @@ function checkFields(object: Record<string, unknown>, rules: Record<string, Fiel
 }
 
 /** Validates a partial config (from a file or flags); `where` names its source in error messages.
- * A top-level "comment" string is allowed and dropped (config files say where their numbers come from). */
+ * A top-level "comment" string is allowed and dropped (config files say where their numbers come from):
+ * it is in neither the resolved config nor its hash. */
 export function validateOverrides(raw: unknown, where: string, label: SettingLabel = quoted): ConfigOverrides {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new UsageError(`${where}: expected a JSON object of settings, got ${describe(raw)}`);
@@ -221,7 +226,7 @@ export function validateOverrides(raw: unknown, where: string, label: SettingLab
     }
     checkFields(synthetic as Record<string, unknown>, SYNTHETIC_RULES, where, label, 'synthetic.');
   }
-  return raw;
+  return synthetic === undefined ? fields : { ...fields, synthetic };
 }
 
 /** Applies override layers in order (later wins) on top of the built-in defaults. */
@@ -235,9 +240,11 @@ export function resolveConfig(...layers: ConfigOverrides[]): Config {
   return config;
 }
 
-/** The part of the config that determines trial results (what the hash covers). */
+/** The part of the config that determines trial results (what the hash covers). A "comment" that
+ * run.json files of older versions kept in their config is not part of it. */
 export function resultConfig(config: Config): Record<string, unknown> {
   const entries = Object.entries(config).filter(([key]) => {
+    if (key === 'comment') return false;
     const field = key as keyof Config;
     return !RESULT_NEUTRAL_FIELDS.includes(field) && (APPLIES[field]?.(config) ?? true);
   });
@@ -247,6 +254,16 @@ export function resultConfig(config: Config): Record<string, unknown> {
 /** sha256 of the canonical JSON (sorted keys) of the result-determining config. */
 export function hashConfig(config: Config): string {
   return createHash('sha256').update(canonicalJson(resultConfig(config))).digest('hex');
+}
+
+/** Every hash a version of memorize wrote for this config: today's, and, for a config that kept its
+ * "comment" (versions before the comment left the hash), that hash. A run.json whose configHash is none
+ * of these was edited. */
+export function knownConfigHashes(config: Config): string[] {
+  const hashes = [hashConfig(config)];
+  const { comment } = config as Config & { comment?: unknown };
+  if (comment !== undefined) hashes.push(createHash('sha256').update(canonicalJson({ ...resultConfig(config), comment })).digest('hex'));
+  return hashes;
 }
 
 /** JSON with object keys sorted at every level, so equal configs hash equally. */

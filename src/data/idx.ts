@@ -88,6 +88,9 @@ function parseIdx(file: string, bytes: Buffer, magic: number, name: IdxName): { 
   const ndims = magic & 0xff;
   const headerBytes = 4 + 4 * ndims;
   const found = bytes.length >= 4 ? `0x${bytes.readUInt32BE(0).toString(16).padStart(8, '0')}` : 'none';
+  if (bytes.length >= 4 && bytes.readUInt32BE(0) === magic && bytes.length < headerBytes) {
+    throw new UsageError(`${file}: ${bytes.length} bytes, shorter than the ${headerBytes}-byte header of an IDX ${kind} file, so it is truncated; ${howToGet(name)}`);
+  }
   if (bytes.length < headerBytes || bytes.readUInt32BE(0) !== magic) {
     throw new UsageError(
       `${file}: not an IDX ${kind} file (magic ${found}, expected 0x${magic.toString(16).padStart(8, '0')}); ${howToGet(name)}`,

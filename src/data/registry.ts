@@ -46,7 +46,7 @@ export const DATASETS: Record<string, DatasetEntry> = {
 
 /** Reads the configured data set, cut down to limitTrain / limitTest examples when they are set. */
 export async function loadDataset(config: Config, options: DataOptions): Promise<Dataset> {
-  const entry = DATASETS[config.dataset];
+  const entry = Object.hasOwn(DATASETS, config.dataset) ? DATASETS[config.dataset] : undefined; // not "constructor" or "__proto__"
   if (!entry) throw new UsageError(`unknown data set "${config.dataset}"; expected one of ${Object.keys(DATASETS).join(', ')}`);
   return limitDataset(await entry.load(config, options), { train: config.limitTrain, test: config.limitTest });
 }

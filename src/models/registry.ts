@@ -34,7 +34,7 @@ export const MODELS: Record<string, ModelEntry> = {
 
 /** The registry entry of `name`, or a UsageError listing the known models. */
 export function modelEntry(name: string): ModelEntry {
-  const entry = MODELS[name];
+  const entry = Object.hasOwn(MODELS, name) ? MODELS[name] : undefined; // not "constructor" or "__proto__"
   if (!entry) throw new UsageError(`unknown model "${name}"; expected one of ${Object.keys(MODELS).join(', ')}`);
   return entry;
 }

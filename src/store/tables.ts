@@ -28,8 +28,13 @@ export function columnsToTable(columns: Columns, metadata: Record<string, string
   return new Table([new RecordBatch(schema, makeData({ type: new Struct(fields), length, nullCount: 0, children }))]);
 }
 
+/** The Arrow IPC file of a one-batch table of these columns. */
+export function encodeColumns(columns: Columns, metadata: Record<string, string> = {}): Uint8Array {
+  return tableToIPC(columnsToTable(columns, metadata), 'file');
+}
+
 export async function writeColumns(path: string, columns: Columns, metadata: Record<string, string> = {}): Promise<void> {
-  await writeFileAtomic(path, tableToIPC(columnsToTable(columns, metadata), 'file'));
+  await writeFileAtomic(path, encodeColumns(columns, metadata));
 }
 
 /** Parses an Arrow IPC file, or throws a one-line UsageError naming it. */
@@ -61,8 +66,14 @@ function columnValues(vector: Vector, path: string, name: string, remedy: string
   return out;
 }
 
-/** Reads the named columns (all must exist) of an Arrow file written by writeColumns (or by another program). */
-export async function readColumns<K extends string>(path: string, names: readonly K[], remedy: string): Promise<{ columns: Record<K, Column>; metadata: Map<string, string> }> {
+/** Reads the named columns (all must exist) and those of `optionalNames` that exist of an Arrow file
+ * written by writeColumns (or by another program). */
+export async function readColumns<K extends string>(
+  path: string,
+  names: readonly K[],
+  remedy: string,
+  optionalNames: readonly string[] = [],
+): Promise<{ columns: Record<K, Column>; optional: Partial<Record<string, Column>>; metadata: Map<string, string> }> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -76,5 +87,10 @@ export async function readColumns<K extends string>(path: string, names: readonl
     if (!vector) throw new UsageError(`${path} has no column "${name}"; ${remedy}`);
     columns[name] = columnValues(vector, path, name, remedy);
   }
-  return { columns, metadata: table.schema.metadata };
+  const optional: Partial<Record<string, Column>> = {};
+  for (const name of optionalNames) {
+    const vector = table.getChild(name);
+    if (vector) optional[name] = columnValues(vector, path, name, remedy);
+  }
+  return { columns, optional, metadata: table.schema.metadata };
 }

@@ -1,10 +1,14 @@
-// The "trial/1" file: one Arrow record batch with one row per trial, masks bit-packed as
-// FixedSizeList<Bool> (a CIFAR-100 trial is about 14 KB). See README, "File formats".
+// The trial file (format "trial/2"; "trial/1" files of older runs are still read): one Arrow record batch
+// with one row per trial, masks bit-packed as FixedSizeList<Bool> (a CIFAR-100 trial is about 14 KB). Its
+// schema metadata names the data it was trained on and a sha256 of its values. See README, "File formats".
+import { createHash } from 'node:crypto';
 import { Bool, Field, FixedSizeList, Float32, Float64, Int32, RecordBatch, Schema, Struct, Table, Uint32, makeData, tableToIPC, type Data, type DataType } from 'apache-arrow';
 import { UsageError } from '../errors.js';
 import { parseArrowFile } from './tables.js';
 
-export const TRIAL_FORMAT = 'trial/1';
+export const TRIAL_FORMAT = 'trial/2';
+/** Older formats still read: trial/1 has no data fingerprint and no checksum. */
+const READABLE_FORMATS = [TRIAL_FORMAT, 'trial/1'];
 
 /** What one finished trial produced; masks hold one 0/1 byte per example. */
 export interface TrialRecord {
@@ -20,11 +24,22 @@ export interface TrialRecord {
   seconds: number; // wall time of the trial
 }
 
-/** Schema metadata of a trial file. */
+/** Schema metadata of a trial file that its producer gives. */
 export interface TrialMetadata {
   configHash: string;
   dataset: string;
   backend: string; // backend name, and the GPU adapter where there is one
+}
+
+/** The metadata the run's writer adds (src/store/run-dir.ts, writeTrial): the data set's fingerprint. */
+export interface TrialProvenance extends TrialMetadata {
+  dataFingerprint: string;
+}
+
+/** Metadata as read back: trial/1 files have no fingerprint. */
+export interface StoredTrialMetadata extends TrialMetadata {
+  format: string;
+  dataFingerprint?: string;
 }
 
 /** A bit-packed 0/1 vector inside an Arrow buffer (LSB-first), read without copying. */
@@ -45,7 +60,8 @@ export interface StoredTrial {
   testMargin?: Float32Array;
   trainAccuracy: number;
   testAccuracy: number;
-  metadata: TrialMetadata;
+  seconds: number;
+  metadata: StoredTrialMetadata;
 }
 
 /** Packs a 0/1 byte mask LSB-first, 8 examples per byte. */
@@ -53,6 +69,41 @@ export function packBits(mask: Uint8Array): Uint8Array {
   const packed = new Uint8Array(Math.ceil(mask.length / 8));
   for (let i = 0; i < mask.length; i++) if (mask[i]) packed[i >> 3]! |= 1 << (i & 7);
   return packed;
+}
+
+/** The packed bytes of a bit view, from bit 0, with the bits past its length cleared. */
+function packedBytes(view: BitView): Uint8Array {
+  const { bytes, bitOffset, length } = view;
+  const packed = bitOffset % 8 === 0 ? bytes.slice(bitOffset / 8, bitOffset / 8 + Math.ceil(length / 8)) : new Uint8Array(Math.ceil(length / 8));
+  if (bitOffset % 8 !== 0) for (let i = 0; i < length; i++) packed[i >> 3]! |= ((bytes[(bitOffset + i) >> 3]! >> ((bitOffset + i) & 7)) & 1) << (i & 7);
+  if (length % 8 !== 0) packed[packed.length - 1]! &= (1 << (length % 8)) - 1;
+  return packed;
+}
+
+/** Number of set bits of a bit view. */
+function countBits(view: BitView): number {
+  let count = 0;
+  for (const byte of packedBytes(view)) for (let b = byte; b; b &= b - 1) count++;
+  return count;
+}
+
+/** The values a checksum covers, in file order (masks packed, margins as raw float32). */
+interface Payload {
+  trial: number;
+  seed: number;
+  masks: Uint8Array[]; // subset, train_correct, test_correct, packed
+  margins: Float32Array[]; // those present
+  scalars: number[]; // train_accuracy, test_accuracy, seconds
+}
+
+/** sha256 of a trial's values: any flipped bit of the masks, margins or numbers changes it. */
+function payloadChecksum(p: Payload): string {
+  const hash = createHash('sha256');
+  hash.update(Uint32Array.of(p.trial >>> 0, p.seed >>> 0, p.masks.length, p.margins.length));
+  for (const mask of p.masks) hash.update(Uint32Array.of(mask.length)).update(mask);
+  for (const margin of p.margins) hash.update(Uint32Array.of(margin.length)).update(new Uint8Array(margin.buffer, margin.byteOffset, margin.byteLength));
+  hash.update(Float64Array.from(p.scalars));
+  return hash.digest('hex');
 }
 
 /** A one-row column of its own, with its type. */
@@ -73,8 +124,8 @@ function floatListData(values: Float32Array): OneRow {
   return { type, data: makeData({ type, length: 1, nullCount: 0, child }) };
 }
 
-/** Serializes a trial as an Arrow IPC file. */
-export function encodeTrial(record: TrialRecord, metadata: TrialMetadata): Uint8Array {
+/** Serializes a trial as an Arrow IPC file, with the checksum of its values in the schema metadata. */
+export function encodeTrial(record: TrialRecord, metadata: TrialProvenance): Uint8Array {
   const columns: [string, OneRow][] = [
     ['trial', int32Row(record.trial)],
     ['seed', uint32Row(record.seed)],
@@ -93,6 +144,14 @@ export function encodeTrial(record: TrialRecord, metadata: TrialMetadata): Uint8
       ['memorize.config_hash', metadata.configHash],
       ['memorize.dataset', metadata.dataset],
       ['memorize.backend', metadata.backend],
+      ['memorize.data_fingerprint', metadata.dataFingerprint],
+      ['memorize.payload_sha256', payloadChecksum({
+        trial: record.trial,
+        seed: record.seed,
+        masks: [record.subset, record.trainCorrect, record.testCorrect].map(packBits),
+        margins: [record.trainMargin, record.testMargin].filter((m) => m !== undefined),
+        scalars: [record.trainAccuracy, record.testAccuracy, record.seconds],
+      })],
     ]),
   );
   const struct = makeData({ type: new Struct(fields), length: 1, nullCount: 0, children: columns.map(([, c]) => c.data) });
@@ -140,16 +199,27 @@ function margins(table: Table, sizes: { n: number; nTest: number }, path: string
   return { ...(train && { trainMargin: train }), ...(test && { testMargin: test }) };
 }
 
-/** Parses and validates a trial file against the run's sizes; every problem is a one-line UsageError. */
-export function decodeTrial(bytes: Uint8Array, path: string, sizes: { n: number; nTest: number }): StoredTrial {
-  const remedy = 'move it out of trials/ (`memorize train` then redoes that trial)';
+/** Sizes a trial file must have: n and n' entries, and (when given) m examples in its subset. */
+export interface TrialSizes {
+  n: number;
+  nTest: number;
+  m?: number;
+}
+
+export const TRIAL_REMEDY = 'move it out of trials/ (`memorize train` then redoes that trial)';
+
+/** Parses and validates a trial file against the run's sizes and its own checksum; every problem is a
+ * one-line UsageError naming the file. */
+export function decodeTrial(bytes: Uint8Array, path: string, sizes: TrialSizes): StoredTrial {
+  const remedy = TRIAL_REMEDY;
   const table = parseArrowFile(bytes, path, remedy);
   const meta = table.schema.metadata;
-  if (meta.get('memorize.format') !== TRIAL_FORMAT) {
-    throw new UsageError(`${path} is not a ${TRIAL_FORMAT} trial file (format ${JSON.stringify(meta.get('memorize.format') ?? null)}); ${remedy}`);
+  const format = meta.get('memorize.format');
+  if (format === undefined || !READABLE_FORMATS.includes(format)) {
+    throw new UsageError(`${path} is not a ${TRIAL_FORMAT} trial file (format ${JSON.stringify(format ?? null)}); ${remedy}`);
   }
   if (table.numRows !== 1) throw new UsageError(`${path} has ${table.numRows} rows, a trial file has 1; ${remedy}`);
-  return {
+  const stored: StoredTrial = {
     trial: scalar(table, 'trial', path, remedy),
     seed: scalar(table, 'seed', path, remedy),
     subset: bitColumn(table, 'subset', sizes.n, path, remedy),
@@ -158,10 +228,28 @@ export function decodeTrial(bytes: Uint8Array, path: string, sizes: { n: number;
     ...margins(table, sizes, path, remedy),
     trainAccuracy: scalar(table, 'train_accuracy', path, remedy),
     testAccuracy: scalar(table, 'test_accuracy', path, remedy),
+    seconds: scalar(table, 'seconds', path, remedy),
     metadata: {
+      format,
       configHash: meta.get('memorize.config_hash') ?? '',
       dataset: meta.get('memorize.dataset') ?? '',
       backend: meta.get('memorize.backend') ?? '',
+      ...(meta.has('memorize.data_fingerprint') && { dataFingerprint: meta.get('memorize.data_fingerprint')! }),
     },
   };
+  if (format !== 'trial/1') {
+    const checksum = payloadChecksum({
+      trial: stored.trial,
+      seed: stored.seed,
+      masks: [stored.subset, stored.trainCorrect, stored.testCorrect].map(packedBytes),
+      margins: [stored.trainMargin, stored.testMargin].filter((m) => m !== undefined),
+      scalars: [stored.trainAccuracy, stored.testAccuracy, stored.seconds],
+    });
+    if (checksum !== meta.get('memorize.payload_sha256')) throw new UsageError(`${path} is damaged: its values do not match the checksum it was written with; ${remedy}`);
+  }
+  const members = countBits(stored.subset);
+  if (sizes.m !== undefined && members !== sizes.m) {
+    throw new UsageError(`${path} has a subset of ${members} examples, the run's subsets have m = ${sizes.m}; ${remedy}`);
+  }
+  return stored;
 }

@@ -26,6 +26,12 @@ export function failureFromReply(reply: { message: string; usage: boolean }): Er
   return reply.usage ? new UsageError(reply.message) : new Error(reply.message);
 }
 
+/** A worker killed from outside (the out-of-memory killer, a scheduler, a user): the user's to fix, not a bug. */
+function killedWorker(pid: number | undefined, signal: NodeJS.Signals): UsageError {
+  const oom = signal === 'SIGKILL' ? ' (often the out-of-memory killer: try fewer --workers or a smaller --ensemble or --batch-size)' : '';
+  return new UsageError(`worker process ${pid} was killed by ${signal}${oom}; the finished trials are kept: rerun \`memorize train\` to resume`);
+}
+
 /** Runs one group in `executor` and describes each finished trial. */
 export async function runGroup(executor: TrialExecutor, trials: readonly number[]): Promise<TrialDone[]> {
   const records = await executor.run(trials);
@@ -87,6 +93,7 @@ function runInWorkers(setup: ExecutorSetup, groups: number[][], workers: number,
       });
       child.on('exit', (code, signal) => {
         running--;
+        if (signal !== null && !failed) return fail(killedWorker(child.pid, signal));
         if (code !== 0) return fail(new Error(`worker process ${child.pid} exited with ${signal ?? `code ${code}`}`));
         if (running === 0 && !failed) resolve();
       });

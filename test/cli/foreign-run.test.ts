@@ -66,7 +66,7 @@ test('int64 labels and trial indices are read; out-of-range labels and an incomp
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
   delete manifest['configHash'];
   writeFileSync(manifestPath, JSON.stringify(manifest));
-  oneLine(runCli(['train', '--config', config, '--model', 'knn', '--trials', '7', '--workers', '1', '--run-dir', runDir]), /run\.json lacks configHash \(a string\); see the README/);
-  oneLine(runCli(['estimate', '--run-dir', runDir]), /run\.json lacks configHash/);
+  oneLine(runCli(['train', '--config', config, '--model', 'knn', '--trials', '7', '--workers', '1', '--run-dir', runDir]), /run\.json is not a memorize run\.json \(its "configHash" is not a sha256\)/);
+  oneLine(runCli(['estimate', '--run-dir', runDir]), /run\.json is not a memorize run\.json/);
   assert.ok(existsSync(join(runDir, 'trials', 'trial-000006.arrow')), 'no trial file was touched');
 });

@@ -1,7 +1,7 @@
 // The paper-recipe files in configs/: every one passes validation and says where its numbers come from,
 // and the recipes hold the numbers of supplement B.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readConfigFile } from '../../src/config/load.js';
@@ -16,7 +16,9 @@ test('every config file validates and has a comment', async () => {
     assert.ok(files.includes(`${name}.json`), `configs/${name}.json exists`);
   }
   for (const file of files) {
-    const raw = (await readConfigFile(`${DIR}${file}`)) as { comment?: unknown };
+    const overrides = await readConfigFile(`${DIR}${file}`);
+    assert.equal('comment' in overrides, false, `${file}: the comment is dropped from the settings`);
+    const raw = JSON.parse(readFileSync(`${DIR}${file}`, 'utf8')) as { comment?: unknown };
     assert.equal(typeof raw.comment, 'string', `${file} has a comment`);
   }
 });

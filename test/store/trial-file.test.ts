@@ -1,7 +1,8 @@
-// trial/1 files: round trip through Arrow, and one-line errors for foreign or corrupt files.
+// trial/2 files (and trial/1 of older runs): round trip through Arrow, and one-line errors for foreign,
+// corrupt or damaged files.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { tableFromIPC } from 'apache-arrow';
+import { RecordBatch, Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { UsageError } from '../../src/errors.js';
 import { decodeTrial, encodeTrial, type BitView, type TrialRecord } from '../../src/store/trial-file.js';
 import { randomMask, seeded } from '../helpers.js';
@@ -22,7 +23,7 @@ function record(n: number, nTest: number): TrialRecord {
     seconds: 1.5,
   };
 }
-const metadata = { configHash: 'abc123', dataset: 'synthetic-longtail', backend: 'wasm' };
+const metadata = { configHash: 'abc123', dataset: 'synthetic-longtail', backend: 'wasm', dataFingerprint: 'f00d' };
 
 test('a trial round-trips bit for bit, for sizes that are not multiples of 8', () => {
   const original = record(13, 7);
@@ -32,7 +33,7 @@ test('a trial round-trips bit for bit, for sizes that are not multiples of 8', (
   assert.deepEqual(unpack(stored.subset), original.subset);
   assert.deepEqual(unpack(stored.trainCorrect), original.trainCorrect);
   assert.deepEqual(unpack(stored.testCorrect), original.testCorrect);
-  assert.deepEqual(stored.metadata, metadata);
+  assert.deepEqual(stored.metadata, { ...metadata, format: 'trial/2' });
   assert.equal(stored.testAccuracy, 0.6);
 });
 
@@ -40,7 +41,9 @@ test('the file is standard Arrow: schema metadata, one row, FixedSizeList<Bool> 
   const withMargins = { ...record(10, 4), trainMargin: new Float32Array(10).fill(0.5), testMargin: Float32Array.of(1, -2, 3, -4) };
   const table = tableFromIPC(encodeTrial(withMargins, metadata));
   assert.equal(table.numRows, 1);
-  assert.equal(table.schema.metadata.get('memorize.format'), 'trial/1');
+  assert.equal(table.schema.metadata.get('memorize.format'), 'trial/2');
+  assert.equal(table.schema.metadata.get('memorize.data_fingerprint'), 'f00d');
+  assert.match(table.schema.metadata.get('memorize.payload_sha256') ?? '', /^[0-9a-f]{64}$/);
   assert.equal(table.schema.metadata.get('memorize.backend'), 'wasm');
   assert.deepEqual(table.schema.fields.map((f) => f.name), ['trial', 'seed', 'subset', 'train_correct', 'test_correct', 'train_margin', 'test_margin', 'train_accuracy', 'test_accuracy', 'seconds']);
   assert.equal(String(table.schema.fields[2]!.type), 'FixedSizeList[10]<Bool>');
@@ -78,4 +81,35 @@ test('margins round-trip when recorded and are absent otherwise', () => {
   const stored = decodeTrial(encodeTrial({ ...record(10, 4), trainMargin, testMargin }, metadata), 't.arrow', { n: 10, nTest: 4 });
   assert.deepEqual(stored.trainMargin, trainMargin);
   assert.deepEqual(stored.testMargin, testMargin);
+});
+
+/** The bytes of a file with one bit of its subset mask flipped (the mask's buffer located through the decoder's view). */
+function flipSubsetBit(bytes: Uint8Array, bit: number): Uint8Array {
+  const copy = Uint8Array.from(bytes);
+  const view = decodeTrial(copy, 't.arrow', { n: 13, nTest: 7 }).subset;
+  const at = view.bytes.byteOffset - copy.byteOffset + ((view.bitOffset + bit) >> 3);
+  copy[at]! ^= 1 << ((view.bitOffset + bit) & 7);
+  return copy;
+}
+
+test('a flipped bit inside the values is caught by the checksum, and a subset of the wrong size by m', () => {
+  const original = record(13, 7);
+  const members = original.subset.reduce((a, b) => a + b, 0);
+  const bytes = encodeTrial(original, metadata);
+  assert.equal(decodeTrial(bytes, 't.arrow', { n: 13, nTest: 7, m: members }).trial, 42);
+  assert.throws(() => decodeTrial(flipSubsetBit(bytes, 3), '/r/trials/trial-000042.arrow', { n: 13, nTest: 7 }), /trial-000042\.arrow is damaged: its values do not match the checksum/);
+  assert.throws(() => decodeTrial(bytes, '/r/trials/trial-000042.arrow', { n: 13, nTest: 7, m: members + 1 }), new RegExp(`has a subset of ${members} examples, the run's subsets have m = ${members + 1}`));
+});
+
+test('trial/1 files of older runs are still read (no checksum or fingerprint), and their subset size is checked', () => {
+  const original = record(13, 7);
+  const members = original.subset.reduce((a, b) => a + b, 0);
+  const table = tableFromIPC(encodeTrial(original, metadata));
+  const old = new Map([['memorize.format', 'trial/1'], ['memorize.config_hash', 'abc123'], ['memorize.dataset', 'synthetic-longtail'], ['memorize.backend', 'wasm']]);
+  const schema = new Schema(table.schema.fields, old);
+  const bytes = tableToIPC(new Table(table.batches.map((b) => new RecordBatch(schema, b.data))), 'file');
+  const stored = decodeTrial(bytes, 't.arrow', { n: 13, nTest: 7, m: members });
+  assert.deepEqual(unpack(stored.subset), original.subset);
+  assert.deepEqual(stored.metadata, { format: 'trial/1', configHash: 'abc123', dataset: 'synthetic-longtail', backend: 'wasm' });
+  assert.throws(() => decodeTrial(flipSubsetBit(bytes, 3), 't.arrow', { n: 13, nTest: 7, m: members }), /has a subset of \d+ examples, the run's subsets have m/);
 });
