@@ -41,7 +41,7 @@ export interface PairsResult {
     finishedTrials: number;
     precision?: number;
     undefinedPairs: number; // pairs past both thresholds with a NaN standard error: left out
-    splitHalf: SplitHalf | null; // null when the trials do not fill both halves
+    splitHalf: SplitHalf | null; // null when either half has fewer than 2 trials
   };
   top: Pair[]; // the selected pairs with the highest influence
 }
@@ -52,7 +52,7 @@ const TOP_PAIRS = 10;
 async function splitHalf(runDir: RunDirectory, manifest: RunManifest, used: TrialFilter, thresholds: Thresholds): Promise<SplitHalf | null> {
   const finished = [...(await runDir.listTrials()).keys()];
   const [even, odd] = splitHalves(used);
-  if (!finished.some(even) || !finished.some(odd)) return null;
+  if (finished.filter(even).length < 2 || finished.filter(odd).length < 2) return null; // an estimate needs 2 trials
   const a = await estimateTrials(runDir, manifest, even, 'the even trials');
   const b = await estimateTrials(runDir, manifest, odd, 'the odd trials');
   return { jaccard: pairAgreement(a, b, thresholds).jaccard, trials: [a.trials, b.trials] };

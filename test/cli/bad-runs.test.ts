@@ -71,7 +71,7 @@ const cases: Case[] = [
       bytes[view.bytes.byteOffset - bytes.byteOffset + 5]! ^= 0x10;
       writeFileSync(path, bytes);
       return path;
-    }, /trial-000001\.arrow is damaged: its values do not match the checksum it was written with; delete it/, true),
+    }, /trial-000001\.arrow is damaged: its values do not match the checksum it was written with; move it out of trials\//, true),
   },
   {
     name: 'a trial trained on other data of the same shape',
