@@ -28,7 +28,7 @@ mkdir -p "$out"
 python=${DEVICE_CHECK_PYTHON:-python3}
 if [ "${2:-}" = --small ]; then
   torch_device=cpu; resnet=(--models resnet18 --batch 2 --steps 2 --warmup 1 --repeats 1); cnn=(--models cnn:8x8x3 --batch 16 --steps 2 --warmup 1 --repeats 1)
-  data=(--train 600 --test 200); trial=(--limit-train 300 --limit-test 100 --batch-size 32 --epochs 1)
+  data=(--train 200 --test 100); trial=(--limit-train 40 --limit-test 20 --batch-size 20 --epochs 1)
 else
   torch_device=cuda; resnet=(--models resnet18,resnet50 --repeats 3); cnn=(--models cnn --batch 512 --repeats 3)
   data=(); trial=(--epochs 2)
@@ -69,6 +69,6 @@ node --input-type=module -e '
     }
   }
   console.log(`bench wall ${benchSeconds} s`);
-  console.log(`trial: resnet18, n = ${run.dataset.n}, n' = ${run.dataset.nTest}, m = ${run.m}, ${epochs} epochs, batch ${run.config.batchSize}: ${seconds} s for training and predicting (${(seconds / epochs).toFixed(1)} s per epoch, prediction included), ${trialWall} s wall with start-up`);
+  console.log(`trial: resnet18, n = ${run.dataset.n}, n_test = ${run.dataset.nTest}, m = ${run.m}, ${epochs} epochs, batch ${run.config.batchSize}: ${seconds} s for training and predicting (${(seconds / epochs).toFixed(1)} s per epoch, prediction included), ${trialWall} s wall with start-up`);
 ' "$out" "$run_dir" "$bench_seconds" "$trial_wall" > "$out/summary.txt"
 cat "$out/summary.txt"
