@@ -6,6 +6,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { checkDeviceErrors } from '../../src/backend/device-errors.js';
+import { batchNormalization } from '../../src/models/batch-norm.js';
 import { compareToCpu, convData, randn, type WindowCase } from '../backend/helpers.js';
 import { startWebgpu } from './setup.js';
 
@@ -62,7 +63,7 @@ test('depthwise conv, max and average pooling, forward and backward, match cpu',
   ]);
 });
 
-test('batch norm in training mode (moments, normalization) forward and backward match cpu', async () => {
+test('batch norm in training mode (the fused layer; moments, normalization) forward and backward match cpu', async () => {
   const x = randn([4, 4, 4, 8], 51);
   const gamma = randn([8], 52);
   const beta = randn([8], 53);
@@ -71,7 +72,21 @@ test('batch norm in training mode (moments, normalization) forward and backward 
     const { mean, variance } = tf.moments(a, [0, 1, 2]);
     return tf.batchNorm(a, mean, variance, b, g, 1e-5);
   };
+  let layers = 0;
+  /** The project's fused batch-norm layer (src/models/batch-norm.ts) in training mode: output, dx, dgamma, dbeta. */
+  const fused = (): tf.Tensor[] => {
+    const layer = batchNormalization({ axis: -1, epsilon: 1e-5, name: `fused_bn_${layers++}` });
+    const input = tf.tensor4d(x, [4, 4, 4, 8]);
+    layer.apply(input); // builds gamma = 1, beta = 0, the same on every backend
+    layer.setWeights([tf.tensor1d(gamma), tf.tensor1d(beta), ...layer.getWeights().slice(2)]);
+    const loss = (a: tf.Tensor): tf.Scalar => tf.sum<tf.Scalar>(tf.mul(layer.apply(a, { training: true }) as tf.Tensor, tf.tensor4d(dy, [4, 4, 4, 8])));
+    const { grads } = tf.variableGrads(() => loss(input), layer.trainableWeights.map((w) => w.read() as tf.Variable));
+    const out = [layer.apply(input, { training: true }) as tf.Tensor, tf.grad(loss)(input), ...Object.values(grads)];
+    layer.dispose();
+    return out;
+  };
   await expectClose('batch norm', [
+    ['fused layer (the project\'s): output, dx, dgamma, dbeta', fused],
     ['forward', () => batchNorm(tf.tensor4d(x, [4, 4, 4, 8]), tf.tensor1d(gamma), tf.tensor1d(beta))],
     ['dx, dgamma, dbeta', () => tf.grads(batchNorm)([tf.tensor4d(x, [4, 4, 4, 8]), tf.tensor1d(gamma), tf.tensor1d(beta)], tf.tensor4d(dy, [4, 4, 4, 8]))],
   ]);
