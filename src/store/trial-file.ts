@@ -45,6 +45,7 @@ export interface StoredTrial {
   testMargin?: Float32Array;
   trainAccuracy: number;
   testAccuracy: number;
+  seconds: number; // wall time of the trial
   metadata: TrialMetadata;
 }
 
@@ -158,6 +159,7 @@ export function decodeTrial(bytes: Uint8Array, path: string, sizes: { n: number;
     ...margins(table, sizes, path, remedy),
     trainAccuracy: scalar(table, 'train_accuracy', path, remedy),
     testAccuracy: scalar(table, 'test_accuracy', path, remedy),
+    seconds: scalar(table, 'seconds', path, remedy),
     metadata: {
       configHash: meta.get('memorize.config_hash') ?? '',
       dataset: meta.get('memorize.dataset') ?? '',
