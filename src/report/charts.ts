@@ -5,7 +5,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 
 const WIDTH = 380;
 const HEIGHT = 190;
-const CONFIG = { font: 'system-ui, sans-serif', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11, titleFontSize: 11, orient: 'bottom' }, view: { stroke: null } } as const;
+const CONFIG = { font: 'system-ui, sans-serif', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11, titleFontSize: 11, orient: 'bottom', labelLimit: 420, columns: 1 }, view: { stroke: null } } as const;
 
 export type Row = Record<string, number | string>;
 
@@ -48,10 +48,10 @@ export function bars(rows: { category: string; value: number }[], axis: { x: str
 }
 
 /** Lines with points, one per series; `low`/`high` (when given) draw a band around each line. */
-export function lines(rows: { x: number; y: number; series: string; low?: number; high?: number }[], axis: { x: string; y: string; yDomain?: [number, number] }): Promise<string> {
+export function lines(rows: { x: number; y: number; series: string; low?: number; high?: number }[], axis: { x: string; y: string; yDomain?: [number, number]; zero?: boolean }): Promise<string> {
   const color = { field: 'series', type: 'nominal', title: null } as const;
   const x = { field: 'x', type: 'quantitative', title: axis.x } as const;
-  const y = { field: 'y', type: 'quantitative', title: axis.y, ...(axis.yDomain && { scale: { domain: axis.yDomain } }) } as const;
+  const y = { field: 'y', type: 'quantitative', title: axis.y, scale: axis.yDomain ? { domain: axis.yDomain } : { zero: axis.zero ?? false } } as const;
   const banded = rows.some((r) => r.low !== undefined);
   return renderSvg({
     width: WIDTH,

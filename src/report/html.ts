@@ -52,15 +52,15 @@ const STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1180px;padding:0 20px 40px;color:#222}
 h1{font-size:22px;margin:18px 0 4px}h2{font-size:18px;border-bottom:1px solid #ddd;padding-bottom:3px;margin-top:30px}
 h3{font-size:15px;margin:14px 0 6px}nav a{margin-right:12px}code{background:#f3f3f3;padding:0 3px;border-radius:3px}
-table.facts th{text-align:left;font-weight:600;padding:1px 14px 1px 0;vertical-align:top}table.facts td{padding:1px 0}
+table.facts{margin-bottom:14px}table.facts th{text-align:left;font-weight:600;padding:1px 14px 1px 0;vertical-align:top}table.facts td{padding:1px 0}
 table.data{border-collapse:collapse;margin:6px 0}table.data th,table.data td{border:1px solid #ddd;padding:2px 8px;text-align:right}
 .charts{display:flex;flex-wrap:wrap;gap:18px}figure{margin:0}figure.chart{max-width:520px}figure.chart figcaption{font-size:12.5px;margin-bottom:4px}
 .missing{color:#555;font-style:italic}.warning{background:#fff4d6;border-left:4px solid #e0a800;padding:4px 10px}
 .strip{display:flex;flex-wrap:wrap;gap:6px;align-items:flex-start}
-figure.example{width:78px;text-align:center}figure.example img{width:72px;height:72px;image-rendering:pixelated;border:1px solid #ccc;display:block;margin:0 auto}
+figure.example{width:92px;flex:none;text-align:center}figure.example img{width:80px;height:80px;image-rendering:pixelated;border:1px solid #ccc;display:block;margin:0 auto}
 figure.example figcaption{font-size:11px;line-height:1.25;margin-top:2px}
 .gallery{display:grid;grid-template-columns:1fr 1fr;gap:20px}.class-gallery[hidden]{display:none}
-.panel{display:flex;gap:10px;align-items:flex-start;margin:6px 0;padding:6px 0;border-bottom:1px dotted #ddd}
+.panels{display:flex;flex-wrap:wrap;column-gap:36px}.panel{display:flex;gap:8px;align-items:flex-start;margin:4px 0;padding:6px 0;border-bottom:1px dotted #ddd}
 .panel .train img{border:2px solid #d62728}.panel .arrow{align-self:center;color:#888;font-size:20px}
 label{font-weight:600}select{font:inherit;margin-left:6px}
 `;

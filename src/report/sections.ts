@@ -43,7 +43,8 @@ export interface ReportData {
   groundTruth: { bySize: FrequencyBucket[]; precision?: number } | null;
 }
 
-const plusMinus = (value: number, se: number): string => `${fixed(value, 2)} ± ${fixed(se, 2)}`;
+const plusMinus = (value: number, se: number): string => (Number.isFinite(se) ? `${fixed(value, 2)} ± ${fixed(se, 2)}` : fixed(value, 2));
+const UNTRAINED_MODELS = new Set(['knn', 'imported']); // no epochs or learning rate to show
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
 
 /** Collects the "not there yet" lines, so the command can also list them. */
@@ -62,15 +63,15 @@ async function runSection(d: ReportData): Promise<string> {
   const rows: [string, string][] = [
     ['data set', `${m.dataset.name}: ${m.dataset.n} train, ${m.dataset.nTest} test examples, ${m.dataset.numClasses} classes, images ${m.dataset.imageShape.join('×')}`],
     ['data fingerprint', `sha256 ${m.dataset.fingerprint.slice(0, 16)}… (checked against the data read now)`],
-    ['model', `${config.model}${config.trainer ? ` through the trainer \`${config.trainer}\`` : ''}, ${config.epochs} epochs, batch ${config.batchSize}, learning rate ${config.learningRate}`],
+    ['model', `${config.model}${config.trainer ? ` through the trainer \`${config.trainer}\`` : ''}${UNTRAINED_MODELS.has(config.model) ? '' : `, ${config.epochs} epochs, batch ${config.batchSize}, learning rate ${config.learningRate}`}`],
     ['trials', `${trials.finished} finished of ${trials.requested} requested; the estimates use ${d.estimates.trials} (${d.estimates.trialRange === 'all' ? 'all finished' : `trials ${d.estimates.trialRange}`})`],
     ['subset size m', `${m.m} of ${m.dataset.n} (${fixed(m.m / m.dataset.n, 2)}); seed ${m.seed}`],
     ['backend', [...trials.backends].join('; ') || 'n/a'],
-    ['training time', `${fixed(spent, 1)} s summed over the trials read, ${fixed(spent / trials.seconds.length, 2)} s a trial: ${fixed((3600 * trials.seconds.length) / spent, 0)} trials/hour per worker process (${config.workers} worker(s) configured)`],
+    ['training time', `${fixed(spent, 1)} s summed over the trials read, ${fixed(spent / trials.seconds.length, 2)} s a trial: ${Math.round((3600 * trials.seconds.length) / spent).toLocaleString('en-US')} trials/hour per worker process (${config.workers} worker(s) configured)`],
     ['mean test accuracy', fixed(sum(trials.testAccuracy) / trials.testAccuracy.length)],
     ['run directory', `${d.runDir} (config hash ${m.configHash.slice(0, 12)}, made ${m.createdAt})`],
   ];
-  const accuracy = chart('Test accuracy of the trials.', await histogram(trials.testAccuracy, { x: 'test accuracy', maxbins: 30 }), `Each of the ${trials.testAccuracy.length} models, trained on its own random subset of ${m.m} examples.`);
+  const accuracy = chart('Test accuracy of the trials.', await histogram(trials.testAccuracy, { x: 'test accuracy', maxbins: 20 }), `Each of the ${trials.testAccuracy.length} models, trained on its own random subset of ${m.m} examples.`);
   return section('run', 'The run', facts(rows) + `<div class="charts">${accuracy}</div>`);
 }
 
@@ -139,7 +140,7 @@ async function trustSection(d: ReportData): Promise<string> {
   if (u.neverLeftOut + u.neverIncluded > 0) parts.push(warning(`${u.neverLeftOut + u.neverIncluded} examples with no trial on one side (NaN standard error) are left out of every count and selection; run more trials or a lower --subset-ratio.`));
   if (d.pairs && d.pairs.summary.undefinedPairs > 0) parts.push(warning(`${d.pairs.summary.undefinedPairs} pairs past both thresholds have a NaN standard error and were left out.`));
   const rows = d.countsByTrials.flatMap((c) => [{ x: c.trials, y: c.memorized, series: `examples with mem ≥ ${d.thresholds.thetaMem}` }, { x: c.trials, y: c.pairs, series: `pairs (infl ≥ ${d.thresholds.thetaInfl})` }]);
-  parts.push(`<div class="charts">${chart('Counts against the number of trials t.', await lines(rows, { x: 'trials t (the first t of the estimates\' trials)', y: 'count' }), 'Recounted from the first t trials; counts that still fall with t are selection noise.')}</div>`);
+  parts.push(`<div class="charts">${chart('Counts against the number of trials t.', await lines(rows, { x: 'trials t (the first t of the estimates\' trials)', y: 'count', zero: true }), 'Recounted from the first t trials; counts that still fall with t are selection noise.')}</div>`);
   parts.push(table(['trials', `mem ≥ ${d.thresholds.thetaMem}`, 'pairs'], d.countsByTrials.map((c) => [String(c.trials), String(c.memorized), String(c.pairs)])));
   return section('trust', 'How far to trust it', parts.join(''));
 }
