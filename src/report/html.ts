@@ -57,7 +57,7 @@ table.data{border-collapse:collapse;margin:6px 0}table.data th,table.data td{bor
 .charts{display:flex;flex-wrap:wrap;gap:18px}figure{margin:0}figure.chart{max-width:520px}figure.chart figcaption{font-size:12.5px;margin-bottom:4px}
 .missing{color:#555;font-style:italic}.warning{background:#fff4d6;border-left:4px solid #e0a800;padding:4px 10px}
 .strip{display:flex;flex-wrap:wrap;gap:6px;align-items:flex-start}
-figure.example{width:92px;flex:none;text-align:center}figure.example img{width:80px;height:80px;image-rendering:pixelated;border:1px solid #ccc;display:block;margin:0 auto}
+figure.example{width:100px;flex:none;text-align:center}figure.example img{width:80px;height:80px;image-rendering:pixelated;border:1px solid #ccc;display:block;margin:0 auto}
 figure.example figcaption{font-size:11px;line-height:1.25;margin-top:2px}
 .gallery{display:grid;grid-template-columns:1fr 1fr;gap:20px}.class-gallery[hidden]{display:none}
 .panels{display:flex;flex-wrap:wrap;column-gap:36px}.panel{display:flex;gap:8px;align-items:flex-start;margin:4px 0;padding:6px 0;border-bottom:1px dotted #ddd}

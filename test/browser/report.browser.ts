@@ -72,6 +72,8 @@ async function checkReport(path: string, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}-top.png`) });
   await page.locator('#influence').screenshot({ path: join(SCREENSHOTS, `${name}-influence.png`) });
+  const top = await page.locator('#influence').evaluate((e) => e.getBoundingClientRect().top + window.scrollY);
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}-readme.png`), fullPage: true, clip: { x: 0, y: top - 8, width: 1200, height: 760 } }); // docs/report.png
   await page.screenshot({ path: join(SCREENSHOTS, `${name}-full.png`), fullPage: true });
   assert.deepEqual(requests, [], `${name}: network requests`);
   assert.deepEqual(problems, [], `${name}: console errors`);
