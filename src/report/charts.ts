@@ -11,7 +11,7 @@ export type Row = Record<string, number | string>;
 
 /** Renders a Vega-Lite specification to an SVG document string. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new View(parse(compile({ ...spec, config: CONFIG } as TopLevelSpec).spec), { renderer: 'none' });
+  const view = new View(parse(compile({ ...spec, config: CONFIG }).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {
@@ -61,5 +61,5 @@ export function lines(rows: { x: number; y: number; series: string; low?: number
       ...(banded ? [{ mark: { type: 'area', opacity: 0.2 }, encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color } } as const] : []),
       { mark: { type: 'line', point: true }, encoding: { x, y, color } },
     ],
-  } as TopLevelSpec);
+  });
 }

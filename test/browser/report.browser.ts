@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
-import { writeCifarLike } from '../cifar-files.js';
-import { runCli, tempDir } from '../helpers.js';
+import { cliOk as cli, tempDir, trainKnnOnCifar } from '../helpers.js';
 
 const CHROMIUM = process.env['CHROMIUM'] ?? '/usr/bin/chromium';
 export const SCREENSHOTS = fileURLToPath(new URL('../../screenshots/', import.meta.url)); // dist/screenshots
@@ -19,12 +18,6 @@ before(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'] });
 });
 after(async () => browser.close());
-
-function cli(args: string[]): string {
-  const result = runCli(args);
-  assert.equal(result.status, 0, `memorize ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
 
 interface PageFacts {
   charts: number[]; // marks per chart
@@ -96,11 +89,7 @@ test('synthetic-longtail knn run with compare and ablate: the report works in ch
 });
 
 test('knn run on CIFAR-10-format files: colour images, the report works in chromium', async () => {
-  const dir = tempDir();
-  const data = join(dir, 'cifar10');
-  writeCifarLike(data, { variant: 'cifar10', train: 1000, test: 300, subpopulationsPerClass: 20, seed: 1 });
-  const runDir = join(dir, 'run');
-  cli(['train', '--dataset', 'cifar10', '--data-dir', data, '--model', 'knn', '--trials', '100', '--workers', '2', '--run-dir', runDir]);
+  const { data, runDir } = trainKnnOnCifar(tempDir(), { train: 1000, test: 300, subpopulationsPerClass: 20, trials: 100, workers: 2, seed: 1 });
   cli(['estimate', '--run-dir', runDir]);
   cli(['pairs', '--run-dir', runDir]);
   cli(['report', '--run-dir', runDir, '--data-dir', data]);

@@ -9,16 +9,9 @@ import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { decode } from 'fast-png';
 import { readCifar } from '../../src/data/cifar.js';
-import { writeCifarLike } from '../cifar-files.js';
-import { runCli, tempDir } from '../helpers.js';
+import { cliOk as cli, runCli, tempDir, trainKnnOnCifar } from '../helpers.js';
 
 const TINY = { synthetic: { trainSize: 300, testSize: 120, classes: 5, subpopulationsPerClass: 30 } };
-
-function cli(args: string[]): string {
-  const result = runCli(args);
-  assert.equal(result.status, 0, `memorize ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
 
 function refused(args: string[], pattern: RegExp): void {
   const result = runCli(args);
@@ -35,11 +28,7 @@ function imagesByTitle(html: string): Map<string, ReturnType<typeof decode>> {
 }
 
 test('report on CIFAR-format files: the images are the examples\' pixels, the page needs nothing outside it', async () => {
-  const dir = tempDir();
-  const data = join(dir, 'cifar10');
-  writeCifarLike(data, { variant: 'cifar10', train: 200, test: 60, subpopulationsPerClass: 8, seed: 2 });
-  const runDir = join(dir, 'run');
-  cli(['train', '--dataset', 'cifar10', '--data-dir', data, '--model', 'knn', '--trials', '40', '--workers', '1', '--run-dir', runDir]);
+  const { data, runDir } = trainKnnOnCifar(tempDir(), { train: 200, test: 60, subpopulationsPerClass: 8, trials: 40, workers: 1, seed: 2 });
   refused(['report', '--run-dir', runDir, '--data-dir', data], /memorization\.arrow; run `memorize estimate --run-dir .*` first/);
   cli(['estimate', '--run-dir', runDir]);
   const out = cli(['report', '--run-dir', runDir, '--data-dir', data]);
