@@ -5,7 +5,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveConfig } from '../config/schema.js';
 import { classNames } from '../data/class-names.js';
-import { loadDataset, type DataOptions } from '../data/registry.js';
+import { DATASETS, loadDataset, type DataOptions } from '../data/registry.js';
 import { UsageError } from '../errors.js';
 import { countUndefined, estimateInfluence, estimateMemorization, selectDefined, type TrialMatrix } from '../estimate/estimator.js';
 import { memorizationBySubpopulationSize } from '../estimate/ground-truth.js';
@@ -102,6 +102,7 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
   const runDir = new RunDirectory(options.runDir);
   const manifest = await runDir.readManifest();
   const estimates = await readEstimateSet(runDir, manifest);
+  if (!(manifest.config.dataset in DATASETS)) throw new UsageError(`the report shows the examples of the data set, and ${runDir.root} was made on "${manifest.config.dataset}", which memorize does not read (an import with .npy labels); import it with --dataset <name> --file-order to get a report`);
   const dataset = await loadDataset(resolveConfig(manifest.config), options.data ?? {});
   if (dataset.fingerprint !== manifest.dataset.fingerprint) {
     throw new UsageError(`the ${dataset.name} data found now (fingerprint ${dataset.fingerprint.slice(0, 12)}) are not those of ${runDir.root} (${manifest.dataset.fingerprint.slice(0, 12)}), so its examples cannot be shown; give the --data-dir the run was made with`);

@@ -77,6 +77,12 @@ test('memorize run writes the report; a mismatched estimates set is refused in o
   cli(['estimate', '--run-dir', runDir, '--trials', '0:19']);
   copyFileSync(join(dir, 'memorization-30.arrow'), join(runDir, 'estimates', 'memorization.arrow'));
   refused(['report', '--run-dir', runDir], /the estimates in .* do not belong together \(memorization\.arrow: 30 trials, range all; influence\.arrow: 20 trials, range 0:19\); rerun `memorize estimate/);
+
+  cli(['estimate', '--run-dir', runDir]);
+  const manifest = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { config: { dataset: string } };
+  manifest.config.dataset = 'imported'; // as `memorize import` writes it for .npy labels
+  writeFileSync(join(runDir, 'run.json'), JSON.stringify(manifest));
+  refused(['report', '--run-dir', runDir], /made on "imported", which memorize does not read .*--dataset <name> --file-order/);
 });
 
 test('the report module loads no TensorFlow.js', () => {
