@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { tableFromIPC } from 'apache-arrow';
 import seedrandom from 'seedrandom';
 import { UsageError } from '../src/errors.js';
+import { writeCifarLike } from './cifar-files.js';
 import { decodeTrial, type BitView } from '../src/store/trial-file.js';
 
 export const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -37,6 +38,22 @@ export async function rejectsUsage(promise: Promise<unknown>, ...parts: string[]
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 600_000 });
+}
+
+/** Runs the CLI and asserts that it succeeded; returns its stdout. */
+export function cliOk(args: string[]): string {
+  const result = runCli(args);
+  assert.equal(result.status, 0, `memorize ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** Writes CIFAR-10-format files into <dir>/cifar10 and trains a knn run on them into <dir>/run. */
+export function trainKnnOnCifar(dir: string, sizes: { train: number; test: number; subpopulationsPerClass: number; trials: number; workers: number; seed: number }): { data: string; runDir: string } {
+  const data = join(dir, 'cifar10');
+  writeCifarLike(data, { variant: 'cifar10', ...sizes });
+  const runDir = join(dir, 'run');
+  cliOk(['train', '--dataset', 'cifar10', '--data-dir', data, '--model', 'knn', '--trials', String(sizes.trials), '--workers', String(sizes.workers), '--run-dir', runDir]);
+  return { data, runDir };
 }
 
 export function randomMask(length: number, probability: number, random: () => number): Uint8Array {

@@ -16,11 +16,12 @@ import { EXPORT_FORMATS, exportRun, type ExportFormat } from '../commands/export
 import { importRun, type LabelSource } from '../commands/import.js';
 import { parseTrialRange } from '../estimate/trial-selection.js';
 import { pairs } from '../commands/pairs.js';
+import { report } from '../commands/report.js';
 import { train } from '../commands/train.js';
 import { memorizeVersion } from '../version.js';
 import { configFromFlags, parseInteger, parseNumber, parseThresholds, shardFromFlags } from './flags.js';
 import { ProgressBar } from './progress.js';
-import { formatAblate, formatCompare, formatEstimate, formatLoo, formatPairs, formatTrain } from './report.js';
+import { formatAblate, formatCompare, formatEstimate, formatLoo, formatPairs, formatReport, formatTrain } from './report.js';
 
 const d = DEFAULT_CONFIG;
 const defaultRunDir = (flags: Record<string, unknown>, dataset: string, model: string): string =>
@@ -106,6 +107,10 @@ async function runPairs(runDir: string, flags: Record<string, unknown>): Promise
   const thetaMem = parseNumber('--theta-mem', String(flags['thetaMem']));
   const thetaInfl = parseNumber('--theta-infl', String(flags['thetaInfl']));
   return formatPairs(await pairs({ runDir, thetaMem, thetaInfl }));
+}
+
+async function runReport(runDir: string, flags: Record<string, unknown>): Promise<string> {
+  return formatReport(await report({ runDir, ...(typeof flags['dataDir'] === 'string' && { data: { dataDir: flags['dataDir'] } }) }));
 }
 
 /** Options shared by the commands that retrain (ablate, loo). */
@@ -201,15 +206,22 @@ function buildProgram(print: (text: string) => void): Command {
   addPairOptions(program.command('pairs').description('select high-influence pairs: same class, mem >= theta-mem, infl >= theta-infl'))
     .option('--run-dir <dir>', 'run directory with estimates/ (required)')
     .action(async (flags: Record<string, unknown>) => print(await runPairs(requireRunDir(flags), flags)));
-  addPairOptions(addTrainOptions(program.command('run').description('train, estimate and select pairs in one go (the README\'s main command)'))).action(
+  addPairOptions(addTrainOptions(program.command('run').description('train, estimate, select pairs and write the report in one go (the README\'s main command)'))).action(
     async (flags: Record<string, unknown>) => {
       await runTrain(flags, print);
       const config = await configFromFlags(flags);
       const runDir = defaultRunDir(flags, config.dataset, config.model);
       print(await runEstimate(runDir));
       print(await runPairs(runDir, flags));
+      print(await runReport(runDir, flags));
     },
   );
+  program
+    .command('report')
+    .description("write <run-dir>/report/index.html: one self-contained page with the paper's figures and the data set's examples as images (opens from file://, no network)")
+    .option('--run-dir <dir>', 'run directory with estimates/ (required)')
+    .option('--data-dir <dir>', 'directory with the data set files, as for train (checked against the run\'s fingerprint)')
+    .action(async (flags: Record<string, unknown>) => print(await runReport(requireRunDir(flags), flags)));
   addRetrainOptions(program.command('ablate').description('remove examples and retrain: mem >= each threshold against as many random ones (Fig. 2), or --pairs: S_h and accuracy on S\'_h (supplement C)'), '5')
     .option('--thresholds <list>', 'mem thresholds: comma-separated or FROM:TO:STEP', '0.05:0.95:0.1')
     .option('--pairs', 'remove the training examples of the selected pairs (pairs.arrow) instead, and report accuracy on their test partners')

@@ -4,6 +4,7 @@ import type { CompareResult } from '../commands/compare.js';
 import type { LooResult } from '../commands/loo.js';
 import type { EstimateSummary } from '../commands/estimate.js';
 import { SPLIT_HALF_MINIMUM, type PairsResult } from '../commands/pairs.js';
+import type { ReportResult } from '../commands/report.js';
 import type { TrainSummary } from '../commands/train.js';
 import { formatBytes } from '../store/atomic.js';
 
@@ -117,4 +118,10 @@ export function formatLoo(r: LooResult): string {
     ...table(['train', 'mem_m ± se', 'LOO mem ± se'], rows).split('\n').map((l) => `  ${l}`),
     `  written: ${r.outPath}`,
   ].join('\n');
+}
+
+export function formatReport(r: ReportResult): string {
+  const lines = [`report: ${r.path} (${fixed(r.bytes / 1e6, 1)} MB, ${fixed(r.seconds, 1)} s); open it in a browser, it needs no network`];
+  if (r.missing.length > 0) lines.push(`  not in it yet (the report names the command for each): ${r.missing.map((m) => m.split(':')[0]).join(', ')}`);
+  return lines.join('\n');
 }

@@ -8,6 +8,7 @@ import { formatTrialRange, inRange, type TrialFilter, type TrialRange } from '..
 import { createLogger } from '../log.js';
 import { writeEstimates } from '../store/estimates-files.js';
 import { RunDirectory, type ExampleTable, type RunManifest } from '../store/run-dir.js';
+import type { StoredTrial } from '../store/trial-file.js';
 
 /** Above this many same-class pairs, influence.arrow keeps only pairs with infl >= INFLUENCE_FLOOR. */
 export const MAX_FULL_INFLUENCE_PAIRS = 20_000_000;
@@ -34,8 +35,9 @@ export interface EstimateSummary {
   removedTemporaries: { files: number; bytes: number }; // leftovers of interrupted writes, removed
 }
 
-/** Reads the trial files (those `keep` accepts; every one without it) into example-major bit matrices. */
-export async function readTrialMatrix(runDir: RunDirectory, manifest: RunManifest, keep: TrialFilter = () => true, which = 'the run'): Promise<{ matrix: TrialMatrix; trials: number[]; meanTestAccuracy: number }> {
+/** Reads the trial files (those `keep` accepts; every one without it) into example-major bit matrices,
+ * in ascending trial order; `onTrial` sees each trial as read (the report's accuracies and times). */
+export async function readTrialMatrix(runDir: RunDirectory, manifest: RunManifest, keep: TrialFilter = () => true, which = 'the run', onTrial?: (stored: StoredTrial) => void): Promise<{ matrix: TrialMatrix; trials: number[]; meanTestAccuracy: number }> {
   const all = await runDir.listTrials();
   if (all.size === 0) throw new UsageError(`no finished trials in ${runDir.trialsDir}; run \`memorize train --run-dir ${runDir.root}\` first`);
   const files = new Map([...all].filter(([k]) => keep(k)));
@@ -58,6 +60,7 @@ export async function readTrialMatrix(runDir: RunDirectory, manifest: RunManifes
     matrix.trainCorrect.setTrial(slot, stored.trainCorrect);
     matrix.testCorrect.setTrial(slot, stored.testCorrect);
     accuracy += stored.testAccuracy;
+    onTrial?.(stored);
     slot++;
   }
   return { matrix, trials: [...files.keys()].sort((a, b) => a - b), meanTestAccuracy: accuracy / t };

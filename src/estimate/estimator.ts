@@ -68,6 +68,8 @@ export interface InfluenceTable {
 export interface InfluenceOptions {
   /** Keep only pairs with infl >= floor (-Infinity keeps every same-class pair). */
   floor: number;
+  /** Only the training examples i with trainRows[i] = 1 (default: every one). */
+  trainRows?: Uint8Array;
 }
 
 /** Indices of each class, in ascending order. */
@@ -129,6 +131,7 @@ export function estimateInfluence(matrix: TrialMatrix, trainLabels: Int32Array, 
   const builder = new InfluenceBuilder();
   for (let c = 0; c < numClasses; c++) {
     for (const i of trainByClass[c]!) {
+      if (options.trainRows && !options.trainRows[i]) continue;
       const nIn = matrix.subset.countRow(i);
       const nOut = matrix.trials - nIn;
       for (const j of testByClass[c]!) {
@@ -151,7 +154,7 @@ export interface UndefinedEstimates {
   neverIncluded: number; // n_in = 0 (excluded from training, or t too small)
 }
 
-export function countUndefined(memo: Memorization): UndefinedEstimates {
+export function countUndefined(memo: Pick<Memorization, 'nIn' | 'nOut'>): UndefinedEstimates {
   let neverLeftOut = 0;
   let neverIncluded = 0;
   for (let i = 0; i < memo.nIn.length; i++) {

@@ -48,4 +48,15 @@ export class TrialBits {
     for (let w = 0, i = r * this.words, j = s * other.words; w < this.words; w++, i++, j++) count += popcount32(a[i]! & b[j]!);
     return count;
   }
+
+  /** The first `trials` trials (slots) of every row, as a matrix of its own. */
+  prefix(trials: number): TrialBits {
+    const out = new TrialBits(this.rows, trials);
+    const lastMask = trials % 32 === 0 ? 0xffffffff : (1 << (trials % 32)) - 1;
+    for (let r = 0; r < this.rows; r++) {
+      for (let w = 0; w < out.words; w++) out.data[r * out.words + w] = this.data[r * this.words + w]!;
+      out.data[r * out.words + out.words - 1]! &= lastMask;
+    }
+    return out;
+  }
 }

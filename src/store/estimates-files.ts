@@ -69,10 +69,12 @@ export async function writeEstimates(runDir: RunDirectory, manifest: RunManifest
 /** One generation of estimates as read back and checked. */
 export interface StoredEstimates {
   mem: Float64Array; // [n]
+  memorization: Record<'label' | 'mem' | 'se' | 'n_in' | 'n_out', Column>;
   influence: Record<'train_index' | 'test_index' | 'label' | 'infl' | 'se' | 'ci_low' | 'ci_high', Column>;
   trials: number[]; // the trials the estimates used
   generation: string;
   influenceFloor: number | null;
+  trialRange: string; // the --trials range the estimate was asked for, or all
 }
 
 /** Reads both estimates files and refuses, in one line, a set that does not belong together, belongs to
@@ -81,7 +83,7 @@ export async function readEstimates(runDir: RunDirectory, manifest: RunManifest,
   const rerun = `run \`memorize estimate --run-dir ${runDir.root}\``;
   const memPath = join(runDir.estimatesDir, 'memorization.arrow');
   const inflPath = join(runDir.estimatesDir, 'influence.arrow');
-  const memFile = await readColumns(memPath, ['mem'], `${rerun} first`);
+  const memFile = await readColumns(memPath, ['label', 'mem', 'se', 'n_in', 'n_out'], `${rerun} first`);
   const inflFile = await readColumns(inflPath, ['train_index', 'test_index', 'label', 'infl', 'se', 'ci_low', 'ci_high'], `${rerun} first`);
   for (const [path, file] of [[memPath, memFile], [inflPath, inflFile]] as const) {
     const format = file.metadata.get('memorize.format');
@@ -99,7 +101,7 @@ export async function readEstimates(runDir: RunDirectory, manifest: RunManifest,
   const mem = memFile.columns.mem as Float64Array;
   if (mem.length !== manifest.dataset.n) throw new UsageError(`${memPath} has ${mem.length} rows, the run has n = ${manifest.dataset.n}; ${rerun} again`);
   const floor = inflFile.metadata.get('memorize.influence_floor');
-  return { mem, influence: inflFile.columns, trials, generation, influenceFloor: floor === undefined || floor === 'none' ? null : Number(floor) };
+  return { mem, memorization: memFile.columns, influence: inflFile.columns, trials, generation, influenceFloor: floor === undefined || floor === 'none' ? null : Number(floor), trialRange: memFile.metadata.get('memorize.trial_range') ?? 'all' };
 }
 
 /** Writes pairs.arrow and pairs.json so that a pairs.json always describes the pairs.arrow beside it: pairs.json

@@ -60,7 +60,7 @@ export interface StoredTrial {
   testMargin?: Float32Array;
   trainAccuracy: number;
   testAccuracy: number;
-  seconds: number;
+  seconds: number; // wall time of the trial
   metadata: StoredTrialMetadata;
 }
 
