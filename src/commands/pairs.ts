@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { InfluenceTable } from '../estimate/estimator.js';
 import { pairPrecision } from '../estimate/ground-truth.js';
-import { countUndefinedPairs, selectPairs, summarizePairs, type PairSummary, type Thresholds } from '../estimate/pairs.js';
+import { countUndefinedPairs, selectPairs, summarizePairs, type MemorizationCounts, type PairSummary, type Thresholds } from '../estimate/pairs.js';
 import { pairAgreement } from '../estimate/run-consistency.js';
 import { inRange, parseTrialRange, splitHalves, type TrialFilter } from '../estimate/trial-selection.js';
 import { createLogger } from '../log.js';
@@ -64,16 +64,18 @@ export async function pairs(options: PairsOptions): Promise<PairsResult> {
   const manifest = await runDir.readManifest();
   const log = createLogger(runDir.logsDir, 'pairs');
   const remedy = `run \`memorize estimate --run-dir ${runDir.root}\` first`;
-  const memFile = await readColumns(join(runDir.estimatesDir, 'memorization.arrow'), ['mem'], remedy);
-  const inflFile = await readColumns(join(runDir.estimatesDir, 'influence.arrow'), ['train_index', 'test_index', 'label', 'infl', 'se', 'ci_low', 'ci_high'], remedy);
+  const memFile = await readColumns(join(runDir.estimatesDir, 'memorization.arrow'), ['mem', 'se', 'n_in', 'n_out', 'correct_in', 'correct_out'], remedy);
+  const inflFile = await readColumns(join(runDir.estimatesDir, 'influence.arrow'), ['train_index', 'test_index', 'label', 'infl', 'se', 'ci_low', 'ci_high', 'correct_in', 'correct_out'], remedy);
   const floor = inflFile.metadata.get('memorize.influence_floor');
   if (floor && floor !== 'none' && options.thetaInfl < Number(floor)) {
     throw new UsageError(`--theta-infl ${options.thetaInfl} is below ${floor}, the floor under which influence.arrow kept no pairs; use --theta-infl >= ${floor}`);
   }
   const mem = memFile.columns.mem as Float64Array;
   const c = inflFile.columns;
-  const influence: InfluenceTable = { trainIndex: c.train_index as Int32Array, testIndex: c.test_index as Int32Array, infl: c.infl as Float32Array, se: c.se as Float32Array, low: c.ci_low as Float32Array, high: c.ci_high as Float32Array };
-  const rows = selectPairs(mem, influence, options);
+  const m = memFile.columns;
+  const memo: MemorizationCounts = { se: m.se as Float64Array, nIn: m.n_in as Int32Array, nOut: m.n_out as Int32Array, correctIn: m.correct_in as Int32Array, correctOut: m.correct_out as Int32Array };
+  const influence: InfluenceTable = { trainIndex: c.train_index as Int32Array, testIndex: c.test_index as Int32Array, infl: c.infl as Float32Array, se: c.se as Float32Array, low: c.ci_low as Float32Array, high: c.ci_high as Float32Array, correctIn: c.correct_in as Int32Array, correctOut: c.correct_out as Int32Array };
+  const rows = selectPairs(memo, influence, options);
   const pick = <T extends Int32Array | Float32Array | Float64Array>(column: T, make: (n: number) => T): T => {
     const out = make(rows.length);
     rows.forEach((r, k) => (out[k] = column[r]!));
@@ -97,7 +99,7 @@ export async function pairs(options: PairsOptions): Promise<PairsResult> {
     thetaInfl: options.thetaInfl,
     trials,
     ...summarizePairs(influence, rows),
-    undefinedPairs: countUndefinedPairs(mem, influence, options),
+    undefinedPairs: countUndefinedPairs(memo, influence, options),
     splitHalf: await splitHalf(runDir, manifest, used, options),
   };
   const train = await runDir.readExamples('train', manifest);

@@ -180,7 +180,12 @@ export class RunDirectory {
 
   /** Reads and validates one trial file against the run (sizes, config hash, trial index). */
   async readTrial(path: string, trial: number, manifest: RunManifest): Promise<StoredTrial> {
-    const stored = decodeTrial(await readFile(path), path, { n: manifest.dataset.n, nTest: manifest.dataset.nTest });
+    return this.checkTrial(await readFile(path), path, trial, manifest);
+  }
+
+  /** Decodes and validates the bytes of one trial file, read from `path`, as readTrial does. */
+  checkTrial(bytes: Uint8Array, path: string, trial: number, manifest: RunManifest): StoredTrial {
+    const stored = decodeTrial(bytes, path, { n: manifest.dataset.n, nTest: manifest.dataset.nTest });
     if (stored.trial !== trial) throw new UsageError(`${path} holds trial ${stored.trial}, not ${trial}; rename it to ${trialFileName(stored.trial)} or move it out of ${this.trialsDir}`);
     if (stored.metadata.configHash !== manifest.configHash) {
       throw new UsageError(`${path} comes from a run with another config (hash ${stored.metadata.configHash.slice(0, 12)}); move it out of ${this.trialsDir}`);

@@ -1,0 +1,122 @@
+;; Popcount kernels of the estimator in WebAssembly SIMD (i8x16.popcnt), assembled by wabt at build time
+;; (scripts/assemble-wasm.ts). Rows are bit rows over trials, `stride` bytes apart, `chunks` v128 each;
+;; every count is added to the i32 already in `out`.
+(module
+  (memory (export "memory") 1)
+
+  ;; Sum of the four i32 lanes.
+  (func $lanes (param $v v128) (result i32)
+    (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $v)) (i32x4.extract_lane 1 (local.get $v)))
+      (i32.add (i32x4.extract_lane 2 (local.get $v)) (i32x4.extract_lane 3 (local.get $v)))))
+
+  ;; Set bits of one v128 as four i32 lanes.
+  (func $bits (param $v v128) (result v128)
+    (i32x4.extadd_pairwise_i16x8_u (i16x8.extadd_pairwise_i8x16_u (i8x16.popcnt (local.get $v)))))
+
+  ;; out[r] += popcount(a_r AND b_r) for r < rows (b = a counts a's rows).
+  (func (export "popcountRows") (param $a i32) (param $b i32) (param $rows i32) (param $stride i32) (param $chunks i32) (param $out i32)
+    (local $r i32) (local $c i32) (local $pa i32) (local $pb i32) (local $acc v128)
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $r) (local.get $stride))))
+        (local.set $pb (i32.add (local.get $b) (i32.mul (local.get $r) (local.get $stride))))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $c (i32.const 0))
+        (block $chunksDone
+          (loop $chunk
+            (br_if $chunksDone (i32.ge_u (local.get $c) (local.get $chunks)))
+            (local.set $acc (i32x4.add (local.get $acc) (call $bits (v128.and (v128.load (local.get $pa)) (v128.load (local.get $pb))))))
+            (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+            (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $chunk)))
+        (i32.store (local.get $out) (i32.add (i32.load (local.get $out)) (call $lanes (local.get $acc))))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
+
+  ;; out[i * nb + j] += popcount(a_i AND b_j) for i < na, j < nb: one row of a against four rows of b at a time.
+  (func (export "blockCounts") (param $a i32) (param $na i32) (param $b i32) (param $nb i32) (param $stride i32) (param $chunks i32) (param $out i32)
+    (local $i i32) (local $j i32) (local $c i32) (local $pa i32) (local $pb i32) (local $o i32) (local $x v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (block $iDone
+      (loop $iLoop
+        (br_if $iDone (i32.ge_u (local.get $i) (local.get $na)))
+        (local.set $j (i32.const 0))
+        ;; four columns at a time
+        (block $quadDone
+          (loop $quad
+            (br_if $quadDone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $nb)))
+            (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $stride))))
+            (local.set $pb (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $stride))))
+            (local.set $s0 (v128.const i32x4 0 0 0 0))
+            (local.set $s1 (v128.const i32x4 0 0 0 0))
+            (local.set $s2 (v128.const i32x4 0 0 0 0))
+            (local.set $s3 (v128.const i32x4 0 0 0 0))
+            (local.set $c (i32.const 0))
+            (block $chunksDone
+              (loop $chunk
+                (br_if $chunksDone (i32.ge_u (local.get $c) (local.get $chunks)))
+                (local.set $x (v128.load (local.get $pa)))
+                (local.set $s0 (i32x4.add (local.get $s0) (call $bits (v128.and (local.get $x) (v128.load (local.get $pb))))))
+                (local.set $s1 (i32x4.add (local.get $s1) (call $bits (v128.and (local.get $x) (v128.load (i32.add (local.get $pb) (local.get $stride)))))))
+                (local.set $s2 (i32x4.add (local.get $s2) (call $bits (v128.and (local.get $x) (v128.load (i32.add (local.get $pb) (i32.shl (local.get $stride) (i32.const 1))))))))
+                (local.set $s3 (i32x4.add (local.get $s3) (call $bits (v128.and (local.get $x) (v128.load (i32.add (local.get $pb) (i32.mul (local.get $stride) (i32.const 3))))))))
+                (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+                (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
+                (local.set $c (i32.add (local.get $c) (i32.const 1)))
+                (br $chunk)))
+            (local.set $o (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $nb)) (local.get $j)) (i32.const 2))))
+            (i32.store offset=0 (local.get $o) (i32.add (i32.load offset=0 (local.get $o)) (call $lanes (local.get $s0))))
+            (i32.store offset=4 (local.get $o) (i32.add (i32.load offset=4 (local.get $o)) (call $lanes (local.get $s1))))
+            (i32.store offset=8 (local.get $o) (i32.add (i32.load offset=8 (local.get $o)) (call $lanes (local.get $s2))))
+            (i32.store offset=12 (local.get $o) (i32.add (i32.load offset=12 (local.get $o)) (call $lanes (local.get $s3))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $quad)))
+        ;; the last nb mod 4 columns, one at a time
+        (block $restDone
+          (loop $rest
+            (br_if $restDone (i32.ge_u (local.get $j) (local.get $nb)))
+            (call $addRowCount
+              (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $stride)))
+              (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $stride)))
+              (local.get $chunks)
+              (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $nb)) (local.get $j)) (i32.const 2))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $rest)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $iLoop))))
+
+  ;; out[0] += popcount(a AND b) over `chunks` v128.
+  (func $addRowCount (param $pa i32) (param $pb i32) (param $chunks i32) (param $out i32)
+    (local $c i32) (local $acc v128)
+    (block $done
+      (loop $chunk
+        (br_if $done (i32.ge_u (local.get $c) (local.get $chunks)))
+        (local.set $acc (i32x4.add (local.get $acc) (call $bits (v128.and (v128.load (local.get $pa)) (v128.load (local.get $pb))))))
+        (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+        (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $chunk)))
+    (i32.store (local.get $out) (i32.add (i32.load (local.get $out)) (call $lanes (local.get $acc)))))
+
+  ;; a_r &= mask for r < rows: keeps only the trials an analysis uses.
+  (func (export "maskRows") (param $a i32) (param $rows i32) (param $stride i32) (param $chunks i32) (param $mask i32)
+    (local $r i32) (local $c i32) (local $pa i32)
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $r) (local.get $stride))))
+        (local.set $c (i32.const 0))
+        (block $chunksDone
+          (loop $chunk
+            (br_if $chunksDone (i32.ge_u (local.get $c) (local.get $chunks)))
+            (v128.store (local.get $pa) (v128.and (v128.load (local.get $pa)) (v128.load (i32.add (local.get $mask) (i32.shl (local.get $c) (i32.const 4))))))
+            (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $chunk)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
+)
