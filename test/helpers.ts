@@ -48,7 +48,7 @@ export function seeded(seed: string): () => number {
 }
 
 /** Algorithm 1 for one (membership, correctness) pair of columns over t trials, from the definition. */
-export function bruteForceDifference(member: Uint8Array[], correct: Uint8Array[], i: number, j: number): { value: number; se: number } {
+export function bruteForceDifference(member: Uint8Array[], correct: Uint8Array[], i: number, j: number): { value: number; se: number; atLeast: (theta: number) => boolean } {
   let nIn = 0;
   let nOut = 0;
   let correctIn = 0;
@@ -65,7 +65,11 @@ export function bruteForceDifference(member: Uint8Array[], correct: Uint8Array[]
   const pIn = nIn ? correctIn / nIn : 0.5;
   const pOut = nOut ? correctOut / nOut : 0.5;
   const se = nIn && nOut ? Math.sqrt((pIn * (1 - pIn)) / nIn + (pOut * (1 - pOut)) / nOut) : NaN;
-  return { value: pIn - pOut, se };
+  // value >= theta exactly, for thresholds that are whole hundredths: (a/b - c/d) 100 >= k with integers.
+  const [a, b] = nIn ? [correctIn, nIn] : [1, 2];
+  const [c, d] = nOut ? [correctOut, nOut] : [1, 2];
+  const atLeast = (theta: number) => (a * d - c * b) * 100 >= Math.round(theta * 100) * b * d;
+  return { value: pIn - pOut, se, atLeast };
 }
 
 export const unpack = (view: BitView): Uint8Array =>

@@ -67,7 +67,7 @@ async function writeEstimates(runDir: RunDirectory, labels: Int32Array, testLabe
   );
   await writeColumns(
     join(runDir.estimatesDir, 'influence.arrow'),
-    { train_index: influence.trainIndex, test_index: influence.testIndex, label: Int32Array.from(influence.testIndex, (j) => testLabels[j]!), infl: influence.infl, se: influence.se, ci_low: influence.low, ci_high: influence.high, correct_in: influence.correctIn, correct_out: influence.correctOut },
+    { train_index: influence.trainIndex, test_index: influence.testIndex, label: influence.testIndex.map((j) => testLabels[j]!), infl: influence.infl, se: influence.se, ci_low: influence.low, ci_high: influence.high, correct_in: influence.correctIn, correct_out: influence.correctOut },
     metadata,
   );
 }

@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import type { InfluenceTable } from '../estimate/estimator.js';
 import { pairPrecision } from '../estimate/ground-truth.js';
 import { countUndefinedPairs, selectPairs, summarizePairs, type MemorizationCounts, type PairSummary, type Thresholds } from '../estimate/pairs.js';
-import { pairAgreement } from '../estimate/run-consistency.js';
+import type { RunEstimates } from '../estimate/run-consistency.js';
 import { inRange, parseTrialRange, splitHalves, type TrialFilter } from '../estimate/trial-selection.js';
 import { createLogger } from '../log.js';
 import { estimateTrials } from './estimate.js';
@@ -56,7 +56,12 @@ async function splitHalf(runDir: RunDirectory, manifest: RunManifest, used: Tria
   if (!finished.some(even) || !finished.some(odd)) return null;
   const a = await estimateTrials(runDir, manifest, even, 'the even trials');
   const b = await estimateTrials(runDir, manifest, odd, 'the odd trials');
-  return { jaccard: pairAgreement(a, b, thresholds).jaccard, trials: [a.trials, b.trials] };
+  // Above the floor each half keeps its own pairs, so the selections are matched by (i, j), not by row.
+  const selected = (e: RunEstimates): Set<number> => new Set(Array.from(selectPairs(e.memo, e.influence, thresholds), (r) => e.influence.trainIndex[r]! * manifest.dataset.nTest + e.influence.testIndex[r]!));
+  const [inA, inB] = [selected(a), selected(b)];
+  const both = [...inA].filter((key) => inB.has(key)).length;
+  const union = inA.size + inB.size - both;
+  return { jaccard: union > 0 ? both / union : NaN, trials: [a.trials, b.trials] };
 }
 
 export async function pairs(options: PairsOptions): Promise<PairsResult> {

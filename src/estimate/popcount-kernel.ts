@@ -11,6 +11,9 @@ interface KernelExports {
   maskRows(a: number, rows: number, stride: number, chunks: number, mask: number): void;
 }
 
+/** blockCounts counts in i16 lanes: at most 16 per chunk, so 4095 chunks of 128 trials. */
+export const MAX_CHUNKS = 4095;
+
 /** Bytes of one region of kernel memory, 16-aligned. */
 const aligned = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
@@ -27,6 +30,7 @@ export class PopcountKernel {
 
   constructor(readonly stride: number) {
     if (stride % 4 !== 0) throw new Error(`PopcountKernel: row stride ${stride} is not whole v128 chunks`);
+    if (stride / 4 > MAX_CHUNKS) throw new Error(`PopcountKernel: ${stride * 32} trials, the kernels count up to ${MAX_CHUNKS * 128}`);
     this.kernel = new WebAssembly.Instance(wasm).exports as unknown as KernelExports;
   }
 

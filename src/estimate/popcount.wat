@@ -37,10 +37,11 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
 
-  ;; out[i * nb + j] += popcount(a_i AND b_j) for i < na, j < nb: one row of a against four rows of b at a time.
+  ;; out[i * nb + j] += popcount(a_i AND b_j) for i < na, j < nb: one row of a against four rows of b at a time,
+  ;; counted in i16 lanes (at most 16 a chunk: exact up to 4095 chunks, 524,160 trials; PopcountKernel checks).
   (func (export "blockCounts") (param $a i32) (param $na i32) (param $b i32) (param $nb i32) (param $stride i32) (param $chunks i32) (param $out i32)
     (local $i i32) (local $j i32) (local $c i32) (local $pa i32) (local $pb i32) (local $o i32) (local $x v128)
-    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $pb1 i32) (local $pb2 i32) (local $pb3 i32)
     (block $iDone
       (loop $iLoop
         (br_if $iDone (i32.ge_u (local.get $i) (local.get $na)))
@@ -51,6 +52,9 @@
             (br_if $quadDone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $nb)))
             (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $stride))))
             (local.set $pb (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $stride))))
+            (local.set $pb1 (i32.add (local.get $pb) (local.get $stride)))
+            (local.set $pb2 (i32.add (local.get $pb1) (local.get $stride)))
+            (local.set $pb3 (i32.add (local.get $pb2) (local.get $stride)))
             (local.set $s0 (v128.const i32x4 0 0 0 0))
             (local.set $s1 (v128.const i32x4 0 0 0 0))
             (local.set $s2 (v128.const i32x4 0 0 0 0))
@@ -60,19 +64,22 @@
               (loop $chunk
                 (br_if $chunksDone (i32.ge_u (local.get $c) (local.get $chunks)))
                 (local.set $x (v128.load (local.get $pa)))
-                (local.set $s0 (i32x4.add (local.get $s0) (call $bits (v128.and (local.get $x) (v128.load (local.get $pb))))))
-                (local.set $s1 (i32x4.add (local.get $s1) (call $bits (v128.and (local.get $x) (v128.load (i32.add (local.get $pb) (local.get $stride)))))))
-                (local.set $s2 (i32x4.add (local.get $s2) (call $bits (v128.and (local.get $x) (v128.load (i32.add (local.get $pb) (i32.shl (local.get $stride) (i32.const 1))))))))
-                (local.set $s3 (i32x4.add (local.get $s3) (call $bits (v128.and (local.get $x) (v128.load (i32.add (local.get $pb) (i32.mul (local.get $stride) (i32.const 3))))))))
+                (local.set $s0 (i16x8.add (local.get $s0) (i16x8.extadd_pairwise_i8x16_u (i8x16.popcnt (v128.and (local.get $x) (v128.load (local.get $pb)))))))
+                (local.set $s1 (i16x8.add (local.get $s1) (i16x8.extadd_pairwise_i8x16_u (i8x16.popcnt (v128.and (local.get $x) (v128.load (local.get $pb1)))))))
+                (local.set $s2 (i16x8.add (local.get $s2) (i16x8.extadd_pairwise_i8x16_u (i8x16.popcnt (v128.and (local.get $x) (v128.load (local.get $pb2)))))))
+                (local.set $s3 (i16x8.add (local.get $s3) (i16x8.extadd_pairwise_i8x16_u (i8x16.popcnt (v128.and (local.get $x) (v128.load (local.get $pb3)))))))
+                (local.set $pb1 (i32.add (local.get $pb1) (i32.const 16)))
+                (local.set $pb2 (i32.add (local.get $pb2) (i32.const 16)))
+                (local.set $pb3 (i32.add (local.get $pb3) (i32.const 16)))
                 (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
                 (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
                 (local.set $c (i32.add (local.get $c) (i32.const 1)))
                 (br $chunk)))
             (local.set $o (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $nb)) (local.get $j)) (i32.const 2))))
-            (i32.store offset=0 (local.get $o) (i32.add (i32.load offset=0 (local.get $o)) (call $lanes (local.get $s0))))
-            (i32.store offset=4 (local.get $o) (i32.add (i32.load offset=4 (local.get $o)) (call $lanes (local.get $s1))))
-            (i32.store offset=8 (local.get $o) (i32.add (i32.load offset=8 (local.get $o)) (call $lanes (local.get $s2))))
-            (i32.store offset=12 (local.get $o) (i32.add (i32.load offset=12 (local.get $o)) (call $lanes (local.get $s3))))
+            (i32.store offset=0 (local.get $o) (i32.add (i32.load offset=0 (local.get $o)) (call $lanes (i32x4.extadd_pairwise_i16x8_u (local.get $s0)))))
+            (i32.store offset=4 (local.get $o) (i32.add (i32.load offset=4 (local.get $o)) (call $lanes (i32x4.extadd_pairwise_i16x8_u (local.get $s1)))))
+            (i32.store offset=8 (local.get $o) (i32.add (i32.load offset=8 (local.get $o)) (call $lanes (i32x4.extadd_pairwise_i16x8_u (local.get $s2)))))
+            (i32.store offset=12 (local.get $o) (i32.add (i32.load offset=12 (local.get $o)) (call $lanes (i32x4.extadd_pairwise_i16x8_u (local.get $s3)))))
             (local.set $j (i32.add (local.get $j) (i32.const 4)))
             (br $quad)))
         ;; the last nb mod 4 columns, one at a time

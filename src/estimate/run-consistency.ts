@@ -1,8 +1,8 @@
 // Two runs' estimates on the same data compared as in supplement C (Fig. C.2, eq. 4): J and D of mem and of
-// infl at thresholds 0 to 1, and Pearson correlations. Only defined estimates (finite standard error) are
+// infl at thresholds 0 to 1 (decided exactly on the counts), and Pearson correlations. Only defined estimates (finite standard error) are
 // ever selected or correlated. Pure.
 import { agreement, consistencyThresholds, pearson, type Agreement } from './consistency.js';
-import { selectDefined, type InfluenceTable, type Memorization } from './estimator.js';
+import { selectDefined, selectMemorized, type InfluenceTable, type Memorization } from './estimator.js';
 import { selectedPairMask, type Thresholds } from './pairs.js';
 
 /** One run's estimates, as the estimator returns them. */
@@ -54,11 +54,11 @@ export function compareEstimates(a: RunEstimates, b: RunEstimates, memCondition:
   const pairsB = b.influence;
   const rows = consistencyThresholds().map((threshold) => ({
     threshold,
-    mem: agreement(a.memo.mem, b.memo.mem, selectDefined(a.memo.mem, a.memo.se, threshold), selectDefined(b.memo.mem, b.memo.se, threshold)),
+    mem: agreement(a.memo.mem, b.memo.mem, selectMemorized(a.memo, threshold), selectMemorized(b.memo, threshold)),
     infl: pairAgreement(a, b, { thetaMem: memCondition ?? -Infinity, thetaInfl: threshold }),
   }));
   const definedMem = both(selectDefined(a.memo.mem, a.memo.se, -Infinity), selectDefined(b.memo.mem, b.memo.se, -Infinity));
-  const memorized = either(selectDefined(a.memo.mem, a.memo.se, memCondition ?? MEMORIZED), selectDefined(b.memo.mem, b.memo.se, memCondition ?? MEMORIZED));
+  const memorized = either(selectMemorized(a.memo, memCondition ?? MEMORIZED), selectMemorized(b.memo, memCondition ?? MEMORIZED));
   const definedPairs = both(selectDefined(pairsA.infl, pairsA.se, -Infinity), selectDefined(pairsB.infl, pairsB.se, -Infinity));
   const memorizedPairs = both(definedPairs, Uint8Array.from(pairsA.trainIndex, (i) => memorized[i]!));
   return {

@@ -56,9 +56,15 @@ export class TrialBits {
     const shift = firstSlot & 31;
     const spill = shift + views.length > 32; // the group straddles two words
     const block = new Uint32Array(32);
+    // Bitmaps that start on a 4-byte boundary (as Arrow lays them out) are read a word at a time.
+    const words = views.map((view) => (view.bitOffset === 0 && view.bytes.byteOffset % 4 === 0 ? new Uint32Array(view.bytes.buffer, view.bytes.byteOffset, view.bytes.length >>> 2) : undefined));
     for (let r0 = 0; r0 < this.rows; r0 += 32) {
-      block.fill(0);
-      views.forEach((view, b) => (block[b] = readWord(view.bytes, view.bitOffset + r0)));
+      const w = r0 >>> 5;
+      for (let b = 0; b < 32; b++) {
+        const view = views[b];
+        const aligned = words[b];
+        block[b] = view === undefined ? 0 : aligned !== undefined && w < aligned.length ? aligned[w]! : readWord(view.bytes, view.bitOffset + r0);
+      }
       transpose32(block);
       const end = Math.min(32, this.rows - r0);
       for (let i = 0, at = r0 * this.stride + word; i < end; i++, at += this.stride) {

@@ -1,0 +1,18 @@
+// Worker thread that reads one word-aligned range of trial files into the shared bit matrices
+// (trial-matrix-cache.ts, fillSlots); replies with the trials' test accuracies, or the one-line UsageError.
+import { parentPort, workerData } from 'node:worker_threads';
+import { UsageError } from '../errors.js';
+import { TrialBits } from '../estimate/trial-bits.js';
+import { RunDirectory } from './run-dir.js';
+import { fillSlots, type ReaderInput } from './trial-matrix-cache.js';
+
+const input = workerData as ReaderInput;
+const { n, nTest } = input.manifest.dataset;
+const [subset, trainCorrect, testCorrect] = input.data;
+const bits = [new TrialBits(n, input.slots, subset), new TrialBits(n, input.slots, trainCorrect), new TrialBits(nTest, input.slots, testCorrect)] as const;
+try {
+  const accuracy = fillSlots(new RunDirectory(input.root), input.manifest, input.fill, [...bits]);
+  parentPort!.postMessage({ accuracy }, [accuracy.buffer as ArrayBuffer]);
+} catch (error) {
+  parentPort!.postMessage(error instanceof UsageError ? { usage: error.message } : { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+}
