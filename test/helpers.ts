@@ -95,11 +95,14 @@ export function column(path: string, name: string): number[] {
 }
 
 /** Asserts that a run's estimates/*.arrow equal brute-force Algorithm 1 over its trial files: mem of every
- * training example, infl of every `inflStride`-th same-class pair, and that every same-class pair is there. */
-export function assertEstimatesMatchBruteForce(runDir: string, inflStride = 7): void {
+ * training example, infl of every `inflStride`-th same-class pair, and that every same-class pair is there;
+ * over the trials `keep` accepts (every one without it). */
+export function assertEstimatesMatchBruteForce(runDir: string, inflStride = 7, keep: (trial: number) => boolean = () => true): void {
   const trainLabels = column(join(runDir, 'train-examples.arrow'), 'label');
   const testLabels = column(join(runDir, 'test-examples.arrow'), 'label');
-  const trials = readTrials(runDir, trainLabels.length, testLabels.length);
+  const all = readTrials(runDir, trainLabels.length, testLabels.length);
+  const kept = <T>(rows: T[]): T[] => rows.filter((_, slot) => keep(all.index[slot]!));
+  const trials = { subset: kept(all.subset), train: kept(all.train), test: kept(all.test) };
   const mem = column(join(runDir, 'estimates', 'memorization.arrow'), 'mem');
   assert.equal(mem.length, trainLabels.length);
   for (let i = 0; i < mem.length; i++) assert.ok(Math.abs(mem[i]! - bruteForceDifference(trials.subset, trials.train, i, i).value) < 1e-5, `mem[${i}]`);

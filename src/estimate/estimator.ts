@@ -153,7 +153,8 @@ export function estimateBlock(kernel: PopcountKernel, matrix: TrialMatrix, block
       kept++;
     }
   }
-  const influence = Object.fromEntries(Object.entries(table).map(([name, column]) => [name, column.slice(0, kept)])) as unknown as InfluenceTable;
+  // Without a floor every pair is kept and the columns are returned as they are.
+  const influence = kept === na * nb ? table : (Object.fromEntries(Object.entries(table).map(([name, column]) => [name, column.slice(0, kept)])) as unknown as InfluenceTable);
   return { memo, influence };
 }
 

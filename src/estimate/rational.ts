@@ -31,8 +31,10 @@ export function atLeast(theta: number): DifferenceTest {
   const qn = Number(q);
   return (correctIn, nIn, correctOut, nOut) => {
     // p_in = a / b, p_out = c / d with b, d > 0.
-    const [a, b] = nIn > 0 ? [correctIn, nIn] : [1, 2];
-    const [c, d] = nOut > 0 ? [correctOut, nOut] : [1, 2];
+    const a = nIn > 0 ? correctIn : 1;
+    const b = nIn > 0 ? nIn : 2;
+    const c = nOut > 0 ? correctOut : 1;
+    const d = nOut > 0 ? nOut : 2;
     // a/b - c/d >= p/q  <=>  (a d - c b) q >= p b d
     if (b * d * (qn + Math.abs(pn)) < 2 ** 51) return (a * d - c * b) * qn >= pn * b * d;
     return (BigInt(a) * BigInt(d) - BigInt(c) * BigInt(b)) * q >= p * BigInt(b) * BigInt(d);

@@ -3,8 +3,8 @@
 // (size, modification and change times in ns, inode); a cached trial whose file changed or vanished makes
 // the cache be rebuilt from every file. Many new files are read on every core at once (reader workers), 32
 // trials transposed at a time.
-import { readFileSync } from 'node:fs';
-import { mkdir, open, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { mkdir, open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -21,8 +21,8 @@ const MAGIC = 'MZTRIALS';
 /** A trial file's identity: any rewrite, replacement or touch changes it (the change time cannot be set back). */
 type FileIdentity = string;
 
-async function fileIdentity(path: string): Promise<FileIdentity> {
-  const s = await stat(path, { bigint: true });
+function fileIdentity(path: string): FileIdentity {
+  const s = statSync(path, { bigint: true }); // synchronous: a fraction of the CPU time of 4000 promise stats
   return `${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.ino}`;
 }
 
@@ -177,7 +177,7 @@ async function readOnWorker(runDir: RunDirectory, manifest: RunManifest, fill: S
 /** Every finished trial of the run as bit matrices: the cache, updated with the new trial files, or rebuilt. */
 export async function loadTrialSlots(runDir: RunDirectory, manifest: RunManifest, files: Map<number, string>): Promise<TrialSlots> {
   const path = cachePath(runDir);
-  const identities = new Map(await Promise.all([...files].map(async ([trial, file]) => [trial, await fileIdentity(file)] as const)));
+  const identities = new Map([...files].map(([trial, file]) => [trial, fileIdentity(file)]));
   const cached = await readCache(path, manifest);
   const changed = cached?.header.slots.filter((slot) => identities.get(slot.trial) !== slot.identity) ?? [];
   if (changed.length > 0) {
