@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { BlockReply, BlockWorkerInput } from './block-workers.js';
 import { resultBuffers } from './block-workers.js';
 import { estimateBlock, type ClassBlock, type TrialMatrix } from './estimator.js';
-import { PopcountKernel } from './popcount-kernel.js';
+import { PopcountKernel } from './bit-kernels.js';
 import { atLeast } from './rational.js';
 import { TrialBits } from './trial-bits.js';
 

@@ -3,7 +3,7 @@
 // popcount kernels); the n x n' matrix of influences is never held.
 import { estimateBlocksOnWorkers } from './block-workers.js';
 import { differenceInterval } from './intervals.js';
-import { PopcountKernel } from './popcount-kernel.js';
+import { PopcountKernel } from './bit-kernels.js';
 import { atLeast, type DifferenceTest } from './rational.js';
 import type { TrialBits } from './trial-bits.js';
 

@@ -1,7 +1,7 @@
 // The run's trials as example-major bit matrices, kept in <run>/cache/trial-matrix.bin so that an estimate
 // after new trials reads only the new files. Every cached trial is checked against its file's identity
 // (size, modification and change times in ns, inode); a cached trial whose file changed or vanished makes
-// the cache be rebuilt from every file. Many new files are read on every core at once (reader workers), 32
+// the cache be rebuilt from every file. Many new files are read on every core at once (reader workers), 128
 // trials transposed at a time.
 import { readFileSync, statSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { UsageError } from '../errors.js';
+import { TRANSPOSE_GROUP } from '../estimate/bit-kernels.js';
 import { TrialBits } from '../estimate/trial-bits.js';
 import { createLogger } from '../log.js';
 import { writeFileAtomic } from './atomic.js';
@@ -109,9 +110,9 @@ export interface SlotFill {
 /** The three matrices of a run. */
 export type RunBits = [subset: TrialBits, trainCorrect: TrialBits, testCorrect: TrialBits];
 
-/** Reads, checks and transposes the trial files of `fill` into their slots, 32 trials (one word of every row) at
- * a time; returns each trial's test accuracy. Groups end at word boundaries, so two fills whose slots lie in
- * different words never write the same word (the reader workers rely on it). */
+/** Reads, checks and transposes the trial files of `fill` into their slots, 128 trials (one v128 chunk of every
+ * row) at a time; returns each trial's test accuracy. Groups end at chunk boundaries, so two fills whose slots
+ * lie in different chunks never write the same word (the reader workers rely on it). */
 export function fillSlots(runDir: RunDirectory, manifest: RunManifest, fill: SlotFill, bits: RunBits): Float64Array {
   const accuracy = new Float64Array(fill.trials.length);
   let group: StoredTrial[] = [];
@@ -125,7 +126,7 @@ export function fillSlots(runDir: RunDirectory, manifest: RunManifest, fill: Slo
     const stored = runDir.checkTrial(readFileSync(path), path, trial, manifest);
     accuracy[k] = stored.testAccuracy;
     group.push(stored);
-    if (++slot % 32 === 0) flush();
+    if (++slot % TRANSPOSE_GROUP === 0) flush();
   }
   if (group.length > 0) flush();
   return accuracy;
@@ -134,14 +135,16 @@ export function fillSlots(runDir: RunDirectory, manifest: RunManifest, fill: Slo
 /** Above this many new trial files, worker threads read them (each reads whole words of slots). */
 const READER_THREADS_FROM = 256;
 
-/** fillSlots over every core: the slots cut into word-aligned ranges, one per reader worker. */
+/** fillSlots over every core: the slots cut into chunk-aligned ranges, one per reader worker. */
 async function fillSlotsInParallel(runDir: RunDirectory, manifest: RunManifest, fill: SlotFill, bits: RunBits): Promise<Float64Array> {
   const threads = fill.trials.length < READER_THREADS_FROM ? 1 : availableParallelism();
   if (threads === 1) return fillSlots(runDir, manifest, fill, bits);
-  // Cut points at word boundaries: fill.first, then multiples of 32.
+  // Cut points at chunk boundaries: fill.first, then multiples of 128 slots.
   const end = fill.first + fill.trials.length;
-  const words = Math.ceil(end / 32) - Math.floor(fill.first / 32);
-  const cuts = Array.from({ length: threads + 1 }, (_, w) => (w === 0 ? fill.first : w === threads ? end : Math.min(end, Math.max(fill.first, (Math.floor(fill.first / 32) + Math.round((w * words) / threads)) * 32))));
+  const firstChunk = Math.floor(fill.first / TRANSPOSE_GROUP);
+  const chunks = Math.ceil(end / TRANSPOSE_GROUP) - firstChunk;
+  const cuts = Array.from({ length: threads + 1 }, (_, w) => Math.min(end, Math.max(fill.first, (firstChunk + Math.round((w * chunks) / threads)) * TRANSPOSE_GROUP)));
+  cuts[threads] = end;
   const parts = cuts.slice(0, -1).map((from, w) => ({ first: from, trials: fill.trials.slice(from - fill.first, cuts[w + 1]! - fill.first) })).filter((part) => part.trials.length > 0);
   const accuracies = await Promise.all(parts.map((part) => readOnWorker(runDir, manifest, part, bits)));
   const accuracy = new Float64Array(fill.trials.length);

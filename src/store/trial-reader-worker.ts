@@ -1,4 +1,4 @@
-// Worker thread that reads one word-aligned range of trial files into the shared bit matrices
+// Worker thread that reads one chunk-aligned range of trial files into the shared bit matrices
 // (trial-matrix-cache.ts, fillSlots); replies with the trials' test accuracies, or the one-line UsageError.
 import { parentPort, workerData } from 'node:worker_threads';
 import { UsageError } from '../errors.js';

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { conditionalDifference, countSameClassPairs, estimateAll, type TrialMatrix } from '../../src/estimate/estimator.js';
-import { TrialBits, transpose32 } from '../../src/estimate/trial-bits.js';
+import { transposeBitmaps } from '../../src/estimate/bit-kernels.js';
+import { TrialBits } from '../../src/estimate/trial-bits.js';
 import { packBits } from '../../src/store/trial-file.js';
 import { bruteForceDifference, randomMask, seeded } from '../helpers.js';
 
@@ -29,9 +30,9 @@ function toMatrix(trials: { subset: Uint8Array[]; trainCorrect: Uint8Array[]; te
     trainCorrect: new TrialBits(trials.subset[0]!.length, t),
     testCorrect: new TrialBits(trials.testCorrect[0]!.length, t),
   };
-  // Groups of 7 trials straddle word boundaries; production fills whole words, 32 trials at a time.
-  for (let k = 0; k < t; k += 7) {
-    const group = (masks: Uint8Array[]) => masks.slice(k, k + 7).map(view);
+  // Groups of 45 trials straddle word boundaries; production fills whole chunks, 128 trials at a time.
+  for (let k = 0; k < t; k += 45) {
+    const group = (masks: Uint8Array[]) => masks.slice(k, k + 45).map(view);
     matrix.subset.setTrials(k, group(trials.subset));
     matrix.trainCorrect.setTrials(k, group(trials.trainCorrect));
     matrix.testCorrect.setTrials(k, group(trials.testCorrect));
@@ -39,12 +40,21 @@ function toMatrix(trials: { subset: Uint8Array[]; trainCorrect: Uint8Array[]; te
   return matrix;
 }
 
-test('transpose32 swaps bit b of word a with bit a of word b', () => {
+test('transposeBitmaps: bit b of word (r, g) is bit r of bitmap 32 g + b, at any bit offset and row count', () => {
   const random = seeded('transpose');
-  const block = Uint32Array.from({ length: 32 }, () => Math.floor(random() * 2 ** 32));
-  const original = block.slice();
-  transpose32(block);
-  for (let a = 0; a < 32; a++) for (let b = 0; b < 32; b++) assert.equal((block[a]! >>> b) & 1, (original[b]! >>> a) & 1, `bit ${b} of word ${a}`);
+  for (const [count, rows, bitOffset] of [[32, 64, 0], [7, 45, 3], [1, 33, 0], [100, 1000, 13], [128, 70, 0]] as const) {
+    const masks = Array.from({ length: count }, () => randomMask(rows, 0.5, random));
+    const views = masks.map((mask) => {
+      const padded = new Uint8Array(rows + bitOffset);
+      padded.set(mask, bitOffset);
+      return { bytes: packBits(padded), bitOffset, length: rows };
+    });
+    const { words, groups } = transposeBitmaps(views, rows);
+    assert.equal(groups, Math.ceil(count / 32));
+    for (let r = 0; r < rows; r++) {
+      for (let k = 0; k < groups * 32; k++) assert.equal((words[r * groups + (k >>> 5)]! >>> (k & 31)) & 1, k < count ? masks[k]![r] : 0, `rows ${rows}, bitmap ${k}, row ${r}`);
+    }
+  }
 });
 
 const one = { floor: -Infinity, threads: 1 };

@@ -1,6 +1,6 @@
-;; Popcount kernels of the estimator in WebAssembly SIMD (i8x16.popcnt), assembled by wabt at build time
-;; (scripts/assemble-wasm.ts). Rows are bit rows over trials, `stride` bytes apart, `chunks` v128 each;
-;; every count is added to the i32 already in `out`.
+;; Bit-matrix kernels of the estimator, assembled by wabt at build time (scripts/assemble-wasm.ts): popcounts in
+;; WebAssembly SIMD (i8x16.popcnt) over rows of bits over trials, `stride` bytes apart, `chunks` v128 each, every
+;; count added to the i32 already in `out`; and the 32 x 32 transposes that turn trial-major bitmaps example-major.
 (module
   (memory (export "memory") 1)
 
@@ -126,4 +126,58 @@
             (br $chunk)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
+  ;; dst[r * pitch] = bit r of each of `count` (<= 32) bitmaps at src (bitmap b at src + 4 b words), as bit b, for
+  ;; r < 32 words: one 32 x 32 transpose per word (Hacker's Delight 7-3, LSB-first) in the 128 bytes at `scratch`.
+  (func (export "transposeGroup") (param $src i32) (param $count i32) (param $words i32) (param $dst i32) (param $pitch i32) (param $scratch i32)
+    (local $w i32) (local $b i32) (local $blk i32) (local $j i32) (local $m i32) (local $k i32)
+    (local $pa i32) (local $pb i32) (local $t i32) (local $x i32) (local $y i32) (local $out i32)
+    (block $wDone
+      (loop $wLoop
+        (br_if $wDone (i32.ge_u (local.get $w) (local.get $words)))
+        (local.set $blk (local.get $scratch))
+        ;; word w of every bitmap (0 past `count`)
+        (local.set $b (i32.const 0))
+        (block $gDone
+          (loop $gather
+            (br_if $gDone (i32.ge_u (local.get $b) (i32.const 32)))
+            (i32.store (i32.add (local.get $blk) (i32.shl (local.get $b) (i32.const 2)))
+              (if (result i32) (i32.lt_u (local.get $b) (local.get $count))
+                (then (i32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $words)) (local.get $w)) (i32.const 2)))))
+                (else (i32.const 0))))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $gather)))
+        ;; transpose the block in place: swap bit b of word a with bit a of word b
+        (local.set $j (i32.const 16))
+        (local.set $m (i32.const 0x0000ffff))
+        (block $jDone
+          (loop $jLoop
+            (br_if $jDone (i32.eqz (local.get $j)))
+            (local.set $k (i32.const 0))
+            (block $kDone
+              (loop $kLoop
+                (br_if $kDone (i32.ge_u (local.get $k) (i32.const 32)))
+                (local.set $pa (i32.add (local.get $blk) (i32.shl (local.get $k) (i32.const 2))))
+                (local.set $pb (i32.add (local.get $pa) (i32.shl (local.get $j) (i32.const 2))))
+                (local.set $x (i32.load (local.get $pa)))
+                (local.set $y (i32.load (local.get $pb)))
+                (local.set $t (i32.and (i32.xor (i32.shr_u (local.get $x) (local.get $j)) (local.get $y)) (local.get $m)))
+                (i32.store (local.get $pa) (i32.xor (local.get $x) (i32.shl (local.get $t) (local.get $j))))
+                (i32.store (local.get $pb) (i32.xor (local.get $y) (local.get $t)))
+                (local.set $k (i32.and (i32.add (i32.add (local.get $k) (local.get $j)) (i32.const 1)) (i32.xor (local.get $j) (i32.const -1))))
+                (br $kLoop)))
+            (local.set $j (i32.shr_u (local.get $j) (i32.const 1)))
+            (local.set $m (i32.xor (local.get $m) (i32.shl (local.get $m) (local.get $j))))
+            (br $jLoop)))
+        ;; rows 32 w + i to dst, `pitch` words apart
+        (local.set $out (i32.add (local.get $dst) (i32.shl (i32.mul (i32.shl (local.get $w) (i32.const 5)) (local.get $pitch)) (i32.const 2))))
+        (local.set $b (i32.const 0))
+        (block $sDone
+          (loop $scatter
+            (br_if $sDone (i32.ge_u (local.get $b) (i32.const 32)))
+            (i32.store (local.get $out) (i32.load (i32.add (local.get $blk) (i32.shl (local.get $b) (i32.const 2)))))
+            (local.set $out (i32.add (local.get $out) (i32.shl (local.get $pitch) (i32.const 2))))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $scatter)))
+        (local.set $w (i32.add (local.get $w) (i32.const 1)))
+        (br $wLoop))))
 )

@@ -1,14 +1,17 @@
-// The WebAssembly SIMD popcount kernels (popcount.wat, assembled into popcount.wasm by the build) behind a
-// typed interface: rows are copied into the instance's memory, counted there, and the counts read back.
+// The WebAssembly bit-matrix kernels (bit-kernels.wat, assembled into bit-kernels.wasm by the build) behind a
+// typed interface: SIMD popcounts of rows copied into an instance's memory, and the 32 x 32 transposes that
+// turn 32 trials' bitmaps into one word of every example's row.
 import { readFileSync } from 'node:fs';
+import type { BitView } from '../store/trial-file.js';
 
-const wasm = new WebAssembly.Module(readFileSync(new URL('./popcount.wasm', import.meta.url)));
+const wasm = new WebAssembly.Module(readFileSync(new URL('./bit-kernels.wasm', import.meta.url)));
 
 interface KernelExports {
   memory: WebAssembly.Memory;
   popcountRows(a: number, b: number, rows: number, stride: number, chunks: number, out: number): void;
   blockCounts(a: number, na: number, b: number, nb: number, stride: number, chunks: number, out: number): void;
   maskRows(a: number, rows: number, stride: number, chunks: number, mask: number): void;
+  transposeGroup(src: number, count: number, words: number, dst: number, pitch: number, scratch: number): void;
 }
 
 /** blockCounts counts in i16 lanes: at most 16 per chunk, so 4095 chunks of 128 trials. */
@@ -16,6 +19,50 @@ export const MAX_CHUNKS = 4095;
 
 /** Bytes of one region of kernel memory, 16-aligned. */
 const aligned = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+
+/** Grows `memory` to hold `bytes`. */
+function reserve(memory: WebAssembly.Memory, bytes: number): void {
+  const missing = bytes - memory.buffer.byteLength;
+  if (missing > 0) memory.grow(Math.ceil(missing / 65536));
+}
+
+/** 32 bits of a packed LSB-first bitmap from bit `position` on; bits past the buffer read as 0. */
+function readWord(bytes: Uint8Array, position: number): number {
+  const byte = position >>> 3;
+  const shift = position & 7;
+  const low = (bytes[byte] ?? 0) | ((bytes[byte + 1] ?? 0) << 8) | ((bytes[byte + 2] ?? 0) << 16) | ((bytes[byte + 3] ?? 0) << 24);
+  return shift === 0 ? low >>> 0 : ((low >>> shift) | ((bytes[byte + 4] ?? 0) << (32 - shift))) >>> 0;
+}
+
+let transposer: KernelExports | undefined; // one instance per thread
+
+/** Most bitmaps one transposeBitmaps call takes: one v128 chunk of every row. */
+export const TRANSPOSE_GROUP = 128;
+
+/** Bits 0..rows-1 of up to 128 bitmaps as `groups` = ceil(bitmaps / 32) words per row: bit b of word
+ * [r * groups + g] is bit r of bitmap 32 g + b. The words are a view of kernel memory, valid until the next call. */
+export function transposeBitmaps(views: readonly BitView[], rows: number): { words: Uint32Array; groups: number } {
+  if (views.length > TRANSPOSE_GROUP) throw new Error(`transposeBitmaps takes at most ${TRANSPOSE_GROUP} bitmaps, got ${views.length}`);
+  transposer ??= new WebAssembly.Instance(wasm).exports as unknown as KernelExports;
+  const words = Math.ceil(rows / 32);
+  const groups = Math.ceil(views.length / 32);
+  const dst = aligned(views.length * words * 4);
+  const scratch = dst + aligned(words * 32 * groups * 4);
+  reserve(transposer.memory, scratch + 128);
+  const src = new Uint8Array(transposer.memory.buffer, 0, views.length * words * 4);
+  src.fill(0);
+  views.forEach((view, b) => {
+    if (view.bitOffset % 8 === 0) {
+      const start = view.bitOffset >>> 3;
+      src.set(view.bytes.subarray(start, Math.min(view.bytes.length, start + words * 4)), b * words * 4);
+    } else {
+      const target = new Uint32Array(transposer!.memory.buffer, b * words * 4, words);
+      for (let w = 0; w < words; w++) target[w] = readWord(view.bytes, view.bitOffset + 32 * w);
+    }
+  });
+  for (let g = 0; g < groups; g++) transposer.transposeGroup(g * 32 * words * 4, Math.min(32, views.length - 32 * g), words, dst + 4 * g, groups, scratch);
+  return { words: new Uint32Array(transposer.memory.buffer, dst, rows * groups), groups };
+}
 
 /** Rows of a bit matrix (uint32 words, `stride` per row) placed in kernel memory. */
 export interface KernelRows {
@@ -42,8 +89,7 @@ export class PopcountKernel {
   private allocate(bytes: number): number {
     const at = this.top;
     this.top += aligned(bytes);
-    const missing = this.top - this.kernel.memory.buffer.byteLength;
-    if (missing > 0) this.kernel.memory.grow(Math.ceil(missing / 65536));
+    reserve(this.kernel.memory, this.top);
     new Uint8Array(this.kernel.memory.buffer, at, bytes).fill(0);
     return at;
   }
