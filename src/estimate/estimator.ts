@@ -130,31 +130,33 @@ export function estimateBlock(kernel: PopcountKernel, matrix: TrialMatrix, block
   const nb = block.testRows.length;
   const memo = emptyMemorization(na);
   for (let r = 0; r < na; r++) setMemorization(memo, r, trainCorrectIn[r]!, nIn[r]!, trainCorrectTotal[r]! - trainCorrectIn[r]!, t - nIn[r]!);
-  const table = emptyInfluence(na * nb);
+  // The pairs the floor keeps, as positions r * nb + s of `counts`; then exactly that many rows are filled.
+  const positions = new Int32Array(na * nb);
   let kept = 0;
-  for (let r = 0; r < na; r++) {
-    const i = block.trainRows[r]!;
+  for (let r = 0, at = 0; r < na; r++) {
+    const rowIn = nIn[r]!;
+    for (let s = 0; s < nb; s++, at++) if (floor(counts[at]!, rowIn, testCorrectTotal[s]! - counts[at]!, t - rowIn)) positions[kept++] = at;
+  }
+  const influence = emptyInfluence(kept);
+  for (let k = 0; k < kept; k++) {
+    const at = positions[k]!;
+    const r = Math.floor(at / nb);
+    const s = at - r * nb;
     const rowIn = nIn[r]!;
     const rowOut = t - rowIn;
-    for (let s = 0; s < nb; s++) {
-      const correctIn = counts[r * nb + s]!;
-      const correctOut = testCorrectTotal[s]! - correctIn;
-      if (!floor(correctIn, rowIn, correctOut, rowOut)) continue;
-      const d = conditionalDifference(correctIn, rowIn, correctOut, rowOut);
-      const interval = differenceInterval(correctIn, rowIn, correctOut, rowOut);
-      table.trainIndex[kept] = i;
-      table.testIndex[kept] = block.testRows[s]!;
-      table.infl[kept] = d.value;
-      table.se[kept] = d.se;
-      table.low[kept] = interval.low;
-      table.high[kept] = interval.high;
-      table.correctIn[kept] = correctIn;
-      table.correctOut[kept] = correctOut;
-      kept++;
-    }
+    const correctIn = counts[at]!;
+    const correctOut = testCorrectTotal[s]! - correctIn;
+    const d = conditionalDifference(correctIn, rowIn, correctOut, rowOut);
+    const interval = differenceInterval(correctIn, rowIn, correctOut, rowOut);
+    influence.trainIndex[k] = block.trainRows[r]!;
+    influence.testIndex[k] = block.testRows[s]!;
+    influence.infl[k] = d.value;
+    influence.se[k] = d.se;
+    influence.low[k] = interval.low;
+    influence.high[k] = interval.high;
+    influence.correctIn[k] = correctIn;
+    influence.correctOut[k] = correctOut;
   }
-  // Without a floor every pair is kept and the columns are returned as they are.
-  const influence = kept === na * nb ? table : (Object.fromEntries(Object.entries(table).map(([name, column]) => [name, column.slice(0, kept)])) as unknown as InfluenceTable);
   return { memo, influence };
 }
 
@@ -222,7 +224,9 @@ export function selectDefined(values: ArrayLike<number>, se: ArrayLike<number>, 
 /** 1 where mem(i) >= theta, decided exactly on the counts, and the estimate is defined (finite standard error). */
 export function selectMemorized(memo: Memorization, theta: number): Uint8Array {
   const test = atLeast(theta);
-  return Uint8Array.from(memo.mem, (_, i) => (Number.isFinite(memo.se[i]!) && test(memo.correctIn[i]!, memo.nIn[i]!, memo.correctOut[i]!, memo.nOut[i]!) ? 1 : 0));
+  const selected = new Uint8Array(memo.mem.length);
+  for (let i = 0; i < selected.length; i++) selected[i] = Number.isFinite(memo.se[i]!) && test(memo.correctIn[i]!, memo.nIn[i]!, memo.correctOut[i]!, memo.nOut[i]!) ? 1 : 0;
+  return selected;
 }
 
 /** Number of same-class (train, test) pairs: the size of the full influence table. */
