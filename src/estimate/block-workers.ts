@@ -20,7 +20,8 @@ export type BlockReply = { block: number; result: BlockEstimates } | { block: nu
 
 /** Every column buffer of a block's result, to transfer rather than copy. */
 export function resultBuffers(result: BlockEstimates): ArrayBuffer[] {
-  return [...Object.values(result.memo), ...Object.values(result.influence)].map((column: Int32Array | Float32Array | Float64Array) => column.buffer as ArrayBuffer);
+  const columns: (Int32Array | Float32Array | Float64Array)[] = [...(Object.values(result.memo) as Float64Array[]), ...(Object.values(result.influence) as (Int32Array | Float32Array)[])];
+  return columns.map((column) => column.buffer as ArrayBuffer);
 }
 
 export async function estimateBlocksOnWorkers(matrix: TrialMatrix, blocks: readonly ClassBlock[], floor: number, threads: number): Promise<BlockEstimates[]> {

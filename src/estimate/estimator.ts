@@ -99,18 +99,26 @@ const emptyMemorization = (n: number): Memorization => ({ mem: new Float64Array(
 
 const emptyInfluence = (n: number): InfluenceTable => ({ trainIndex: new Int32Array(n), testIndex: new Int32Array(n), infl: new Float32Array(n), se: new Float32Array(n), low: new Float32Array(n), high: new Float32Array(n), correctIn: new Int32Array(n), correctOut: new Int32Array(n) });
 
-/** Row r of `memo` from its counts. */
-function setMemorization(memo: Memorization, r: number, correctIn: number, nIn: number, correctOut: number, nOut: number): void {
+/** The columns of one kind of estimate (mem or infl) that come from its counts. */
+interface EstimateColumns {
+  value: Float64Array | Float32Array;
+  se: Float64Array | Float32Array;
+  low: Float64Array | Float32Array;
+  high: Float64Array | Float32Array;
+  correctIn: Int32Array;
+  correctOut: Int32Array;
+}
+
+/** Row k of `columns` from the counts: p_in - p_out, its standard error and 95% interval, and the counts. */
+function setEstimate(columns: EstimateColumns, k: number, correctIn: number, nIn: number, correctOut: number, nOut: number): void {
   const d = conditionalDifference(correctIn, nIn, correctOut, nOut);
   const interval = differenceInterval(correctIn, nIn, correctOut, nOut);
-  memo.mem[r] = d.value;
-  memo.se[r] = d.se;
-  memo.low[r] = interval.low;
-  memo.high[r] = interval.high;
-  memo.nIn[r] = nIn;
-  memo.nOut[r] = nOut;
-  memo.correctIn[r] = correctIn;
-  memo.correctOut[r] = correctOut;
+  columns.value[k] = d.value;
+  columns.se[k] = d.se;
+  columns.low[k] = interval.low;
+  columns.high[k] = interval.high;
+  columns.correctIn[k] = correctIn;
+  columns.correctOut[k] = correctOut;
 }
 
 /** mem of the block's training rows and infl of its pairs (those the floor keeps): the in-subset correct count
@@ -129,7 +137,12 @@ export function estimateBlock(kernel: PopcountKernel, matrix: TrialMatrix, block
   const na = block.trainRows.length;
   const nb = block.testRows.length;
   const memo = emptyMemorization(na);
-  for (let r = 0; r < na; r++) setMemorization(memo, r, trainCorrectIn[r]!, nIn[r]!, trainCorrectTotal[r]! - trainCorrectIn[r]!, t - nIn[r]!);
+  const memColumns: EstimateColumns = { ...memo, value: memo.mem };
+  for (let r = 0; r < na; r++) {
+    memo.nIn[r] = nIn[r]!;
+    memo.nOut[r] = t - nIn[r]!;
+    setEstimate(memColumns, r, trainCorrectIn[r]!, nIn[r]!, trainCorrectTotal[r]! - trainCorrectIn[r]!, t - nIn[r]!);
+  }
   // The pairs the floor keeps, as positions r * nb + s of `counts`; then exactly that many rows are filled.
   const positions = new Int32Array(na * nb);
   let kept = 0;
@@ -138,24 +151,14 @@ export function estimateBlock(kernel: PopcountKernel, matrix: TrialMatrix, block
     for (let s = 0; s < nb; s++, at++) if (floor(counts[at]!, rowIn, testCorrectTotal[s]! - counts[at]!, t - rowIn)) positions[kept++] = at;
   }
   const influence = emptyInfluence(kept);
+  const inflColumns: EstimateColumns = { ...influence, value: influence.infl };
   for (let k = 0; k < kept; k++) {
     const at = positions[k]!;
     const r = Math.floor(at / nb);
     const s = at - r * nb;
-    const rowIn = nIn[r]!;
-    const rowOut = t - rowIn;
-    const correctIn = counts[at]!;
-    const correctOut = testCorrectTotal[s]! - correctIn;
-    const d = conditionalDifference(correctIn, rowIn, correctOut, rowOut);
-    const interval = differenceInterval(correctIn, rowIn, correctOut, rowOut);
     influence.trainIndex[k] = block.trainRows[r]!;
     influence.testIndex[k] = block.testRows[s]!;
-    influence.infl[k] = d.value;
-    influence.se[k] = d.se;
-    influence.low[k] = interval.low;
-    influence.high[k] = interval.high;
-    influence.correctIn[k] = correctIn;
-    influence.correctOut[k] = correctOut;
+    setEstimate(inflColumns, k, counts[at]!, nIn[r]!, testCorrectTotal[s]! - counts[at]!, t - nIn[r]!);
   }
   return { memo, influence };
 }
@@ -172,7 +175,7 @@ function assemble(n: number, blocks: readonly ClassBlock[], results: readonly Bl
       const to = memo[key];
       rows.forEach((i, r) => (to[i] = from[r]!));
     }
-    for (const key of Object.keys(influence) as (keyof InfluenceTable)[]) (influence[key] as Int32Array | Float32Array).set(result.influence[key], offset);
+    for (const key of Object.keys(influence) as (keyof InfluenceTable)[]) influence[key].set(result.influence[key], offset);
     offset += result.influence.infl.length;
   });
   return { memo, influence };

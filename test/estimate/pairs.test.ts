@@ -42,7 +42,8 @@ test('a pair past both thresholds with a NaN standard error is never selected, a
 
 test('ties at theta_mem and theta_infl are decided on the counts, where float64 rounds them below', () => {
   // mem = 2/3 - 5/12 = 1/4 and infl = 2/3 - 31/60 = 3/20, which float64 computes as 0.24999999999999994 and 0.1499999999999999.
-  assert.ok(2 / 3 - 5 / 12 < 0.25 && 2 / 3 - 31 / 60 < 0.15);
+  const difference = (pIn: number, pOut: number): number => pIn - pOut;
+  assert.ok(difference(2 / 3, 5 / 12) < 0.25 && difference(2 / 3, 31 / 60) < 0.15);
   const tie: MemorizationCounts = { se: Float64Array.of(0.1), nIn: Int32Array.of(3), nOut: Int32Array.of(60), correctIn: Int32Array.of(2), correctOut: Int32Array.of(25) };
   const pair: InfluenceTable = { ...influence, trainIndex: Int32Array.of(0, 0), testIndex: Int32Array.of(0, 1), correctIn: Int32Array.of(2, 2), correctOut: Int32Array.of(31, 32) };
   assert.deepEqual([...selectPairs(tie, pair, { thetaMem: 0.25, thetaInfl: 0.15 })], [0], 'the pair at 3/20 is kept, the one at 2/3 - 32/60 is not');
