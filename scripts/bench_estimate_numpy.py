@@ -64,14 +64,16 @@ def at_least(c_in, n_in, c_out, n_out, p, q):
     return (a * d - c * b) * q >= p * b * d
 
 
-def estimate(subset, train, test, labels, test_labels, classes):
+def estimate(subset, train, test, labels, test_labels, classes, floor=None):
+    """floor: (p, q) to keep only pairs with infl >= p/q; default 1/20 above 20 M same-class pairs."""
     t = subset.shape[0]
     n_in = subset.sum(0, dtype=np.int64)
     correct_in = (subset & train).sum(0, dtype=np.int64)
     correct_out = train.sum(0, dtype=np.int64) - correct_in
     mem = difference(correct_in, n_in, correct_out, t - n_in)
     full = sum(int((labels == c).sum()) * int((test_labels == c).sum()) for c in range(classes))
-    floor = full > MAX_FULL_PAIRS
+    if floor is None and full > MAX_FULL_PAIRS:
+        floor = (1, 20)
     test_total = test.sum(0, dtype=np.int64)
     parts = []
     for c in range(classes):
@@ -82,7 +84,7 @@ def estimate(subset, train, test, labels, test_labels, classes):
         co = test_total[cols][None, :] - ci
         ni = np.broadcast_to(n_in[rows][:, None], ci.shape)
         no = t - ni
-        keep = at_least(ci, ni, co, no, 1, 20) if floor else np.ones(ci.shape, bool)
+        keep = at_least(ci, ni, co, no, *floor) if floor else np.ones(ci.shape, bool)
         r, s = np.nonzero(keep)
         parts.append((rows[r], cols[s], ci[r, s], ni[r, s], co[r, s], no[r, s]))
     cat = [np.concatenate([p[k] for p in parts]) for k in range(6)]
@@ -122,13 +124,17 @@ def main():
     chosen = select(e, theta_mem, theta_infl)
     np.save(os.path.join(out, 'selected_train.npy'), e['train_index'][chosen])
     np.save(os.path.join(out, 'selected_test.npy'), e['test_index'][chosen])
+    # Split halves: only pairs at theta_infl and up can be selected, so each half keeps those (as memorize does);
+    # the halves' tables differ, and the selections are matched by (i, j).
     halves = []
     for parity in (0, 1):
         k = index % 2 == parity
-        h = estimate(subset[k], train[k], test[k], labels, test_labels, classes)
-        halves.append(select(h, theta_mem, theta_infl))
-    union = int((halves[0] | halves[1]).sum())
-    print(json.dumps({'pairs': int(chosen.sum()), 'splitHalfJaccard': float((halves[0] & halves[1]).sum() / union) if union else float('nan')}))
+        h = estimate(subset[k], train[k], test[k], labels, test_labels, classes, floor=fraction(theta_infl))
+        chosen_h = select(h, theta_mem, theta_infl)
+        halves.append(h['train_index'][chosen_h].astype(np.int64) * len(test_labels) + h['test_index'][chosen_h])
+    union = len(np.union1d(halves[0], halves[1]))
+    both = len(np.intersect1d(halves[0], halves[1]))
+    print(json.dumps({'pairs': int(chosen.sum()), 'splitHalfJaccard': both / union if union else float('nan')}))
 
 
 main()

@@ -72,14 +72,15 @@ async function writeEstimates(runDir: RunDirectory, labels: Int32Array, testLabe
   );
 }
 
-/** Algorithm 1 over the trials `keep` accepts, in memory: what estimate writes and compare and pairs reuse. */
-export async function estimateTrials(runDir: RunDirectory, manifest: RunManifest, keep: TrialFilter, which: string): Promise<RunEstimates & { trials: number; meanTestAccuracy: number; floor: number | null; train: ExampleTable; test: ExampleTable; filesRead: number }> {
+/** Algorithm 1 over the trials `keep` accepts, in memory: what estimate writes and compare and pairs reuse.
+ * `floor` replaces the 0.05 floor of large tables (pairs' split halves need only pairs at theta_infl and up). */
+export async function estimateTrials(runDir: RunDirectory, manifest: RunManifest, keep: TrialFilter, which: string, floorOverride?: number): Promise<RunEstimates & { trials: number; meanTestAccuracy: number; floor: number | null; train: ExampleTable; test: ExampleTable; filesRead: number }> {
   const train = await runDir.readExamples('train', manifest);
   const test = await runDir.readExamples('test', manifest);
   const { matrix, meanTestAccuracy, filesRead } = await readTrialMatrix(runDir, manifest, keep, which);
   const { numClasses } = manifest.dataset;
   const fullPairs = countSameClassPairs(train.label, test.label, numClasses);
-  const floor = fullPairs > MAX_FULL_INFLUENCE_PAIRS ? INFLUENCE_FLOOR : null;
+  const floor = floorOverride ?? (fullPairs > MAX_FULL_INFLUENCE_PAIRS ? INFLUENCE_FLOOR : null);
   const { memo, influence } = await estimateAll(matrix, train.label, test.label, numClasses, { floor: floor ?? -Infinity, threads: availableParallelism() });
   return { memo, influence, trials: matrix.trials, meanTestAccuracy, floor, train, test, filesRead };
 }

@@ -54,9 +54,10 @@ async function splitHalf(runDir: RunDirectory, manifest: RunManifest, used: Tria
   const finished = [...(await runDir.listTrials()).keys()];
   const [even, odd] = splitHalves(used);
   if (!finished.some(even) || !finished.some(odd)) return null;
-  const a = await estimateTrials(runDir, manifest, even, 'the even trials');
-  const b = await estimateTrials(runDir, manifest, odd, 'the odd trials');
-  // Above the floor each half keeps its own pairs, so the selections are matched by (i, j), not by row.
+  // Only pairs at theta_infl and up can be selected: each half keeps those alone (no intervals for the rest),
+  // so the two tables differ and the selections are matched by (i, j), not by row.
+  const a = await estimateTrials(runDir, manifest, even, 'the even trials', thresholds.thetaInfl);
+  const b = await estimateTrials(runDir, manifest, odd, 'the odd trials', thresholds.thetaInfl);
   const selected = (e: RunEstimates): Set<number> => new Set(Array.from(selectPairs(e.memo, e.influence, thresholds), (r) => e.influence.trainIndex[r]! * manifest.dataset.nTest + e.influence.testIndex[r]!));
   const [inA, inB] = [selected(a), selected(b)];
   const both = [...inA].filter((key) => inB.has(key)).length;

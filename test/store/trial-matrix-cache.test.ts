@@ -10,7 +10,7 @@ import { hashConfig, resolveConfig } from '../../src/config/schema.js';
 import { RUN_FORMAT, RunDirectory, trialFileName, type RunManifest } from '../../src/store/run-dir.js';
 import { cachePath } from '../../src/store/trial-matrix-cache.js';
 import { decodeTrial } from '../../src/store/trial-file.js';
-import { assertEstimatesMatchBruteForce, randomMask, seeded, tempDir } from '../helpers.js';
+import { assertEstimatesMatchBruteForce, randomMask, runCli, seeded, tempDir } from '../helpers.js';
 
 const N = 40;
 const N_TEST = 15;
@@ -90,4 +90,7 @@ test('estimate --trials and the split halves use the cached trials through a mas
   const some = await estimate({ runDir: runDir.root, trials: { first: 3, last: 40 } });
   assert.deepEqual([some.trials, some.trialFilesRead], [38, 0]);
   assertEstimatesMatchBruteForce(runDir.root, 1, (k) => k >= 3 && k <= 40);
+  const cli = runCli(['estimate', '--run-dir', runDir.root]);
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.match(cli.stdout, /trials used: all finished; 0 trial file\(s\) read, the others from cache\/trial-matrix\.bin/);
 });
