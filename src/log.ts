@@ -1,4 +1,4 @@
-// Structured logs: pino JSON lines into <run-dir>/logs/<command>-<host>-<pid>.jsonl (info and up),
+// Structured logs: pino JSON lines into <run-dir>/logs/<command>-<host>-<pid>[-slurm<job>_<task>].jsonl (info and up),
 // and warnings and errors to stderr. Data goes only to files; progress only to the terminal.
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +7,19 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
+/** Under Slurm, the job (the array's job id for an array task) and the array task, else nothing. */
+export function slurmIds(env: NodeJS.ProcessEnv): { job?: string; task?: string } {
+  const job = env['SLURM_ARRAY_JOB_ID'] ?? env['SLURM_JOB_ID'];
+  const task = env['SLURM_ARRAY_TASK_ID'];
+  return { ...(job !== undefined && { job }), ...(task !== undefined && { task }) };
+}
+
 export function createLogger(logsDir: string, command: string): Logger {
   mkdirSync(logsDir, { recursive: true });
-  const file = pino.destination({ dest: join(logsDir, `${command}-${hostname()}-${process.pid}.jsonl`), sync: true });
+  const slurm = slurmIds(process.env); // in the file name (train-host-pid-slurm45_2.jsonl) and every record
+  const tag = slurm.job === undefined ? '' : `-slurm${slurm.job}${slurm.task === undefined ? '' : `_${slurm.task}`}`;
+  const file = pino.destination({ dest: join(logsDir, `${command}-${hostname()}-${process.pid}${tag}.jsonl`), sync: true });
   const stderr = pino.destination({ dest: 2, sync: true });
-  return pino({ level: 'info', base: { pid: process.pid, command } }, pino.multistream([{ level: 'info', stream: file }, { level: 'warn', stream: stderr }]));
+  const base = { pid: process.pid, command, ...(slurm.job !== undefined && { slurm }) };
+  return pino({ level: 'info', base }, pino.multistream([{ level: 'info', stream: file }, { level: 'warn', stream: stderr }]));
 }

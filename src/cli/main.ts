@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { AUGMENTATIONS, DEFAULT_CONFIG, BACKEND_NAMES } from '../config/schema.js';
 import { DATASETS } from '../data/registry.js';
 import { MODELS } from '../models/registry.js';
-import { UsageError } from '../errors.js';
+import { Interrupted, UsageError } from '../errors.js';
 import { SOURCES, fetchData } from '../commands/data-fetch.js';
 import { ablate } from '../commands/ablate.js';
 import { compare } from '../commands/compare.js';
@@ -19,7 +19,8 @@ import { pairs } from '../commands/pairs.js';
 import { train } from '../commands/train.js';
 import { memorizeVersion } from '../version.js';
 import { configFromFlags, parseInteger, parseNumber, parseThresholds, shardFromFlags } from './flags.js';
-import { ProgressBar } from './progress.js';
+import { Progress } from './progress.js';
+import { StopRequest, signalExitCode } from '../train/signals.js';
 import { formatAblate, formatCompare, formatEstimate, formatLoo, formatPairs, formatTrain } from './report.js';
 
 const d = DEFAULT_CONFIG;
@@ -45,9 +46,12 @@ function addTrainOptions(command: Command): Command {
     .option('--probe-network <name>', `linear-probe: network trained once on the full training set for representations (default: ${d.probeNetwork})`)
     .option('--probe-epochs <e>', `linear-probe: training epochs of that network (default: ${d.probeEpochs})`)
     .addOption(new Option('--backend <name>', `TensorFlow.js backend; auto tries ${BACKEND_NAMES.slice(1).join(', ')} in that order (default: ${d.backend})`))
-    .option('--workers <n>', `trial-running processes on this machine (default: number of cores, ${d.workers} here)`)
+    .option('--workers <n>', 'trial-running processes on this machine; auto: one per GPU on a GPU backend (under Slurm the GPUs it allocated), else one per CPU this process may use (SLURM_CPUS_PER_TASK, affinity, cgroup quota), never more than groups of trials (default: auto)')
     .option('--ensemble <K>', `train K trials at once as one stacked computation in each worker (mlp, cnn, linear-probe), with the results of training them one by one; auto: 16 for mlp and linear-probe, else 1 (default: ${d.ensemble})`)
-    .option('--shard <i/N>', 'run only trials k with k mod N = i (default: SLURM_ARRAY_TASK_ID/COUNT in a Slurm job array, else all)')
+    .option('--shard <i/N>', 'run only trials k with k mod N = i (default: all; processes on one run directory, a Slurm job array included, claim trials and never train one twice)')
+    .option('--grace <s>', 'on SIGTERM/SIGINT: seconds that trials in flight may take to finish and be written; a second signal stops at once (default: 20)')
+    .option('--stall-timeout <s>', 'a worker that reports no progress (trial or epoch) for this long is killed and its trials retried once; 0: never (default: 1800)')
+    .option('--progress-interval <s>', 'off a terminal (a Slurm .out file), print a progress line this often (default: 60)')
     .option('--run-dir <dir>', 'run directory (default: runs/<dataset>-<model>)')
     .option('--data-dir <dir>', 'directory with the data set files (default: $MEMORIZE_DATA, then system paths)')
     .option('--trainer <command>', 'run this shell command once per trial instead of a built-in model; it reads MEMORIZE_* variables and writes predictions as .npy (README, "Any trainer")')
@@ -60,27 +64,59 @@ function addPairOptions(command: Command): Command {
     .option('--theta-infl <x>', 'select pairs with infl >= x', '0.15');
 }
 
-/** Trains, prints the summary, then refuses (exit 2) if the external trainer failed any trial. */
-async function runTrain(flags: Record<string, unknown>, print: (text: string) => void): Promise<void> {
+/** Trains with progress on stderr, prints the summary, then refuses (exit 2) if the external trainer failed any
+ * trial, or reports a stop by SIGTERM/SIGINT (what was kept; rerunning resumes). Returns whether no trial was
+ * left to other processes' claims. */
+async function runTrain(flags: Record<string, unknown>, print: (text: string) => void): Promise<boolean> {
   const config = await configFromFlags(flags);
   const runDir = defaultRunDir(flags, config.dataset, config.model);
-  let bar: ProgressBar | undefined;
-  const summary = await train({
-    config,
-    runDir,
-    shard: shardFromFlags(flags['shard'], process.env),
-    data: typeof flags['dataDir'] === 'string' ? { dataDir: flags['dataDir'] } : {},
-    onStart: ({ pending, finished }) => {
-      process.stderr.write(`memorize train: ${config.dataset} / ${config.model}, t = ${config.trials}, ${pending} to run, ${finished} finished, ${config.workers} worker(s), run dir ${runDir}\n`);
-      bar = new ProgressBar(process.stderr, pending);
-    },
-    onTrialDone: (done, progress) => bar?.update(progress.done, done.failure === undefined ? `test acc ${done.testAccuracy.toFixed(3)}` : `trial ${done.trial} failed`),
-  });
-  print(formatTrain(summary));
-  const [first, ...others] = [...summary.failed].sort((a, b) => a.trial - b.trial);
-  if (first) {
-    throw new UsageError(`${summary.failed.length} trial(s) failed and have no file, the ${summary.ran} others are stored; ${first.failure}${others.length > 0 ? ` (and trials ${others.map((f) => f.trial).join(', ')})` : ''}; fix the trainer and rerun the same command to run the missing trials`);
+  const stop = new StopRequest().install();
+  let progress: Progress | undefined;
+  let complete = true;
+  try {
+    const summary = await train({
+      config,
+      runDir,
+      shard: shardFromFlags(flags['shard']),
+      data: typeof flags['dataDir'] === 'string' ? { dataDir: flags['dataDir'] } : {},
+      stop,
+      ...trainControlFlags(flags),
+      onStart: ({ pending, finished }) => {
+        process.stderr.write(`memorize train: ${config.dataset} / ${config.model}, t = ${config.trials}, ${pending} to run, ${finished} finished, workers ${config.workers}, run dir ${runDir}\n`);
+        progress = new Progress({ stream: process.stderr, total: pending + finished, finished, intervalSeconds: flags['progressInterval'] === undefined ? 60 : parseNumber('--progress-interval', String(flags['progressInterval'])) });
+        progress.start();
+      },
+      onTrialDone: (done) => progress?.trialDone(done.failure === undefined ? `trial ${done.trial} test acc ${done.testAccuracy.toFixed(3)}` : `trial ${done.trial} failed`),
+      onEvent: (event) => {
+        if (event.type === 'epoch') progress?.epoch(event.report, event.trials);
+        if (event.type === 'stopping') process.stderr.write(`\nmemorize train: ${event.signal}: taking no more trials; ${event.inFlight.length} in flight may finish within ${event.graceSeconds} s (a second signal stops at once)\n`);
+        if (event.type === 'retry') process.stderr.write(`\nmemorize train: retrying trial(s) ${event.trials.join(', ')} on a fresh worker: ${event.reason}\n`);
+      },
+    });
+    progress?.stop();
+    progress = undefined;
+    print(formatTrain(summary));
+    complete = summary.heldElsewhere.length === 0;
+    if (summary.stoppedBy !== undefined) {
+      throw new Interrupted(`stopped by ${summary.stoppedBy}: ${summary.ran} trial(s) of this process kept, ${summary.alreadyFinished + summary.ran} of ${summary.requested} finished; rerun the same command to resume`, signalExitCode(summary.stoppedBy));
+    }
+    const [first, ...others] = [...summary.failed].sort((a, b) => a.trial - b.trial);
+    if (first) {
+      throw new UsageError(`${summary.failed.length} trial(s) failed and have no file, the ${summary.ran} others are stored; ${first.failure}${others.length > 0 ? ` (and trials ${others.map((f) => f.trial).join(', ')})` : ''}; fix the trainer and rerun the same command to run the missing trials`);
+    }
+  } finally {
+    progress?.stop();
+    stop.uninstall();
   }
+  return complete;
+}
+
+/** --grace and --stall-timeout of train and run. */
+function trainControlFlags(flags: Record<string, unknown>): { graceSeconds?: number; stallSeconds?: number | null } {
+  const seconds = (flag: string, key: string): number | undefined => (flags[key] === undefined ? undefined : parseNumber(flag, String(flags[key])));
+  const grace = seconds('--grace', 'grace');
+  const stall = seconds('--stall-timeout', 'stallTimeout');
+  return { ...(grace !== undefined && { graceSeconds: grace }), ...(stall !== undefined && { stallSeconds: stall === 0 ? null : stall }) };
 }
 
 async function runEstimate(runDir: string, trials?: unknown): Promise<string> {
@@ -180,9 +216,9 @@ function buildProgram(print: (text: string) => void): Command {
     // Commander's own usage errors, as one line: the error, its suggestion, where to find help.
     .configureOutput({ outputError: (text, write) => write(`memorize: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see memorize --help)\n`) });
 
-  addTrainOptions(program.command('train').description('train t models on random subsets of size m and write one trial file each (resumes a run)')).action(
-    async (flags: Record<string, unknown>) => runTrain(flags, print),
-  );
+  addTrainOptions(program.command('train').description('train t models on random subsets of size m and write one trial file each (resumes a run)')).action(async (flags: Record<string, unknown>) => {
+    await runTrain(flags, print);
+  });
   program
     .command('estimate')
     .description('estimate mem(i) and infl(i, j) with standard errors from the finished trials (Algorithm 1)')
@@ -203,9 +239,11 @@ function buildProgram(print: (text: string) => void): Command {
     .action(async (flags: Record<string, unknown>) => print(await runPairs(requireRunDir(flags), flags)));
   addPairOptions(addTrainOptions(program.command('run').description('train, estimate and select pairs in one go (the README\'s main command)'))).action(
     async (flags: Record<string, unknown>) => {
-      await runTrain(flags, print);
+      const complete = await runTrain(flags, print);
       const config = await configFromFlags(flags);
       const runDir = defaultRunDir(flags, config.dataset, config.model);
+      // Another process (an array task) still trains some trials: estimating now would use part of the run.
+      if (!complete) return print(`run: not estimating yet: other processes still train trials of ${runDir}; when they are done: memorize estimate --run-dir ${runDir} && memorize pairs --run-dir ${runDir}`);
       print(await runEstimate(runDir));
       print(await runPairs(runDir, flags));
     },
@@ -271,6 +309,10 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError) {
       process.stderr.write(`memorize: ${error.message}\n`);
       return 2;
+    }
+    if (error instanceof Interrupted) {
+      process.stderr.write(`memorize: ${error.message}\n`);
+      return error.exitCode;
     }
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2; // commander printed the message
     throw error;

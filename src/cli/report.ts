@@ -20,6 +20,7 @@ export function formatTrain(s: TrainSummary): string {
   return [
     `train: ${s.ran} trials run, ${s.alreadyFinished} already finished, ${s.requested} in this shard, ${fixed(s.seconds, 1)} s${rate}`,
     ...(s.ran > 0 ? [`  mean test accuracy of the trials run: ${fixed(s.meanTestAccuracy)}; backend: ${s.backend ?? 'n/a'}`] : []),
+    ...(s.heldElsewhere.length > 0 ? [`  ${s.heldElsewhere.length} trial(s) held by other processes' claims were left to them (memorize status --run-dir ${s.runDir})`] : []),
     `  run directory: ${s.runDir}`,
   ].join('\n');
 }
