@@ -17,11 +17,14 @@ import { importRun, type LabelSource } from '../commands/import.js';
 import { parseTrialRange } from '../estimate/trial-selection.js';
 import { pairs } from '../commands/pairs.js';
 import { train } from '../commands/train.js';
+import { status } from '../commands/status.js';
+import { slurmSubmit } from '../commands/slurm.js';
+import { fileURLToPath } from 'node:url';
 import { memorizeVersion } from '../version.js';
 import { configFromFlags, parseInteger, parseNumber, parseThresholds, shardFromFlags } from './flags.js';
 import { Progress } from './progress.js';
 import { StopRequest, signalExitCode } from '../train/signals.js';
-import { formatAblate, formatCompare, formatEstimate, formatLoo, formatPairs, formatTrain } from './report.js';
+import { formatAblate, formatCompare, formatEstimate, formatLoo, formatPairs, formatStatus, formatTrain } from './report.js';
 
 const d = DEFAULT_CONFIG;
 const defaultRunDir = (flags: Record<string, unknown>, dataset: string, model: string): string =>
@@ -208,6 +211,58 @@ async function runImport(flags: Record<string, unknown>): Promise<string> {
   return `import: ${result.trials} trials, n = ${result.n} train, n' = ${result.nTest} test, m = ${result.m}, into ${result.runDir}; next: memorize estimate --run-dir ${result.runDir}`;
 }
 
+async function runStatus(runDir: string, wait: boolean, requireComplete: boolean): Promise<string> {
+  let state = await status({ runDir });
+  while (wait && state.claims.some((c) => !c.stale)) {
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    state = await status({ runDir });
+  }
+  if (requireComplete && state.finished < state.requested) {
+    throw new UsageError(`${runDir} is incomplete: ${state.requested - state.finished} of ${state.requested} trials have no file (trials ${state.missing}); train them (resubmit: memorize slurm submit with the same flags, or sbatch ${runDir}/slurm/train.sbatch), then estimate`);
+  }
+  return formatStatus(state);
+}
+
+/** `memorize slurm submit`: the train flags are passed on to every task as given. */
+function addSlurmCommand(program: Command, print: (text: string) => void): void {
+  const trainFlags = addTrainOptions(new Command()).options.map((o) => ({ key: o.attributeName(), flag: o.long! })).filter((o) => !['runDir', 'grace', 'progressInterval'].includes(o.key));
+  const submit = program.command('slurm').description('run on a Slurm cluster').command('submit').description('write <run-dir>/slurm/train.sbatch (a job array of train tasks that claim trials, --requeue, SIGTERM before the time limit) and estimate.sbatch (afterany: refuses an incomplete run, then estimate and pairs), and submit both');
+  addPairOptions(addTrainOptions(submit))
+    .option('--tasks <n>', 'array tasks (any number: tasks claim trials, none is trained twice)', '4')
+    .option('--time <t>', 'time limit of each task (sbatch --time, e.g. 04:00:00)')
+    .option('--partition <p>', 'partition')
+    .option('--account <a>', 'account')
+    .option('--cpus-per-task <n>', 'CPUs per task (the default --workers follows SLURM_CPUS_PER_TASK)')
+    .option('--gpus-per-task <n>', 'GPUs per task (--gres=gpu:N; one worker per allocated GPU)')
+    .option('--sbatch <line>', 'an extra #SBATCH line, e.g. "--qos=long" (repeatable)', (line: string, all: string[]) => [...all, line], [] as string[])
+    .option('--dry-run', 'print the scripts, write and submit nothing')
+    .action(async (flags: Record<string, unknown>) => {
+      const runDir = requireRunDir(flags);
+      await configFromFlags(flags); // bad train flags fail here, not in every task
+      const pass = (keys: { key: string; flag: string }[]): string[] => keys.flatMap(({ key, flag }) => (typeof flags[key] === 'string' ? [flag, flags[key]] : []));
+      const int = (flag: string, key: string): number | undefined => (typeof flags[key] === 'string' ? parseInteger(flag, flags[key], 1) : undefined);
+      const [cpusPerTask, gpusPerTask] = [int('--cpus-per-task', 'cpusPerTask'), int('--gpus-per-task', 'gpusPerTask')];
+      const result = await slurmSubmit({
+        runDir,
+        trainArgs: pass(trainFlags),
+        pairsArgs: pass([{ key: 'thetaMem', flag: '--theta-mem' }, { key: 'thetaInfl', flag: '--theta-infl' }]),
+        tasks: parseInteger('--tasks', String(flags['tasks']), 1),
+        ...(typeof flags['time'] === 'string' && { time: flags['time'] }),
+        ...(typeof flags['partition'] === 'string' && { partition: flags['partition'] }),
+        ...(typeof flags['account'] === 'string' && { account: flags['account'] }),
+        ...(cpusPerTask !== undefined && { cpusPerTask }),
+        ...(gpusPerTask !== undefined && { gpusPerTask }),
+        sbatchLines: flags['sbatch'] as string[],
+        graceSeconds: flags['grace'] === undefined ? 60 : parseNumber('--grace', String(flags['grace'])),
+        dryRun: flags['dryRun'] === true,
+        memorize: [process.execPath, fileURLToPath(import.meta.url)],
+        cwd: process.cwd(),
+      });
+      if (result.trainJob === undefined) return print(result.scripts);
+      print(`slurm: submitted train array job ${result.trainJob} (${result.trainScript}) and estimate job ${result.estimateJob} (afterany); watch with: memorize status --run-dir ${runDir}`);
+    });
+}
+
 function buildProgram(print: (text: string) => void): Command {
   const program = new Command('memorize')
     .description("Measure what neural networks memorize: Feldman & Zhang's subsampled memorization and influence estimates")
@@ -291,6 +346,14 @@ function buildProgram(print: (text: string) => void): Command {
       const dir = await fetchData({ name, ...(typeof flags['dataDir'] === 'string' && { dataDir: flags['dataDir'] }) });
       print(`fetched ${name} into ${dir} (checksums verified)`);
     });
+  program
+    .command('status')
+    .description('where a run stands: finished of requested, missing trials, claims in flight (holder, age), rate and ETA, failures')
+    .option('--run-dir <dir>', 'run directory (required)')
+    .option('--wait', 'first wait while other processes hold live claims on the run (checked every 10 s)')
+    .option('--require-complete', 'exit 2, naming the missing trials, unless every requested trial is finished')
+    .action(async (flags: Record<string, unknown>) => print(await runStatus(requireRunDir(flags), flags['wait'] === true, flags['requireComplete'] === true)));
+  addSlurmCommand(program, print);
   program
     .command('backends')
     .description('list every TensorFlow.js backend: available, or why not, and which one --backend auto picks')
