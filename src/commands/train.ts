@@ -130,7 +130,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     backend,
     failed,
     workers: result.workers,
-    heldElsewhere: result.heldElsewhere,
+    heldElsewhere: (await Promise.all(result.heldElsewhere.map(async (k) => ((await control.isFinished(k)) ? [] : [k])))).flat(), // those still without a file
     ...(result.stoppedBy !== undefined && { stoppedBy: result.stoppedBy }),
   };
   log.info(summary, result.stoppedBy === undefined ? 'train done' : 'train stopped');

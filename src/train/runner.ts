@@ -62,7 +62,9 @@ export async function runPendingTrials(setup: ExecutorSetup, pending: number[], 
   const workers = Math.min(wanted, groups.length);
   // Instant trials (1-NN) run in this process; anything longer in forked workers, whose parent stays free to
   // renew claims, watch for stalls and handle signals.
-  const inProcess = workers === 1 && config.trainer === null && checkModelSettings(config).kind === 'nearest-neighbour';
+  // (The tests' trial delay, see executor.ts, makes 1-NN trials slow: they then run in a worker like any slow trial.)
+  const instant = checkModelSettings(config).kind === 'nearest-neighbour' && process.env['MEMORIZE_TEST_TRIAL_DELAY_MS'] === undefined;
+  const inProcess = workers === 1 && config.trainer === null && instant;
   const groupSize = groups[0]?.length ?? 1;
   const result = await scheduleTrials({ ...control, setup, pending, workers, inProcess, groupSize, gpus });
   return { ...result, workers };
