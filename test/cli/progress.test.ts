@@ -19,19 +19,22 @@ test('the bar counts the whole run (48/64 after 16 of 32 pending) and fits 80 co
   }
   progress.epoch({ epoch: 3, epochs: 160, loss: 1.23456, accuracy: 0.5, seconds: 812.3 }, [32, 33, 34, 47]);
   const bar = progress.bar();
-  assert.match(bar, /^\[#{15}-{5}\] 48\/64 trials, 4\.0\/min, ETA 4m00s; trials 32-47 epoch 3\/160 loss 1\.235/);
+  assert.match(bar, /^\[#{15}-{5}\] 48\/64 trials, 4\.0\/min, ETA 4m00s; trials 32-47 epoch 3\/…$/, 'cut to fit');
   assert.ok(bar.length <= COLUMNS - 1, `${bar.length} columns`);
+  assert.match(progress.line(), /; trials 32-47 epoch 3\/160 loss 1\.235 acc 0\.500 \(812\.3 s\)$/, 'the whole note off a terminal');
   assert.ok(stream.text.split('\r').every((line) => line.replace('\x1b[K', '').length < COLUMNS));
 });
 
 test('off a terminal: no bar, a plain line at each interval and at the end', () => {
   const stream = fakeStream(false);
-  const progress = new Progress({ stream, total: 10, finished: 4, intervalSeconds: 60, now: () => 60_000 });
+  let now = 0;
+  const progress = new Progress({ stream, total: 10, finished: 4, intervalSeconds: 60, now: () => now });
+  now = 60_000;
   progress.trialDone('trial 4 test acc 0.5');
   assert.equal(stream.text, '', 'nothing per trial');
   progress.recount(8); // others finished 3 meanwhile
   progress.stop();
-  assert.match(stream.text, /^progress: 8\/10 trials, [\d.]+\/min, ETA .*; trial 4 test acc 0\.5\n$/);
+  assert.equal(stream.text, 'progress: 8/10 trials, 4.0/min, ETA 0m30s; trial 4 test acc 0.5\n');
 });
 
 test('epoch reports: loss and accuracy when read, time always', () => {
