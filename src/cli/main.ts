@@ -86,7 +86,7 @@ async function runTrain(flags: Record<string, unknown>, print: (text: string) =>
       ...trainControlFlags(flags),
       onStart: ({ pending, finished }) => {
         process.stderr.write(`memorize train: ${config.dataset} / ${config.model}, t = ${config.trials}, ${pending} to run, ${finished} finished, workers ${config.workers}, run dir ${runDir}\n`);
-        progress = new Progress({ stream: process.stderr, total: pending + finished, finished, intervalSeconds: flags['progressInterval'] === undefined ? 60 : parseNumber('--progress-interval', String(flags['progressInterval'])) });
+        progress = new Progress({ stream: process.stderr, total: pending + finished, finished, intervalSeconds: typeof flags['progressInterval'] === 'string' ? parseNumber('--progress-interval', flags['progressInterval']) : 60 });
         progress.start();
       },
       onTrialDone: (done) => progress?.trialDone(done.failure === undefined ? `trial ${done.trial} test acc ${done.testAccuracy.toFixed(3)}` : `trial ${done.trial} failed`),
@@ -116,7 +116,7 @@ async function runTrain(flags: Record<string, unknown>, print: (text: string) =>
 
 /** --grace and --stall-timeout of train and run. */
 function trainControlFlags(flags: Record<string, unknown>): { graceSeconds?: number; stallSeconds?: number | null } {
-  const seconds = (flag: string, key: string): number | undefined => (flags[key] === undefined ? undefined : parseNumber(flag, String(flags[key])));
+  const seconds = (flag: string, key: string): number | undefined => (typeof flags[key] === 'string' ? parseNumber(flag, flags[key]) : undefined);
   const grace = seconds('--grace', 'grace');
   const stall = seconds('--stall-timeout', 'stallTimeout');
   return { ...(grace !== undefined && { graceSeconds: grace }), ...(stall !== undefined && { stallSeconds: stall === 0 ? null : stall }) };
@@ -253,7 +253,7 @@ function addSlurmCommand(program: Command, print: (text: string) => void): void 
         ...(cpusPerTask !== undefined && { cpusPerTask }),
         ...(gpusPerTask !== undefined && { gpusPerTask }),
         sbatchLines: flags['sbatch'] as string[],
-        graceSeconds: flags['grace'] === undefined ? 60 : parseNumber('--grace', String(flags['grace'])),
+        graceSeconds: typeof flags['grace'] === 'string' ? parseNumber('--grace', flags['grace']) : 60,
         dryRun: flags['dryRun'] === true,
         memorize: [process.execPath, fileURLToPath(import.meta.url)],
         cwd: process.cwd(),

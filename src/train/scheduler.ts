@@ -138,7 +138,10 @@ export function scheduleTrials(o: SchedulerOptions): Promise<SchedulerResult> {
     function failRun(error: Error): void {
       fatal ??= error;
       stopping = true;
-      for (const slot of slots) (slot.busy ? slot.abort('the run stopped') : slot.stop());
+      for (const slot of slots) {
+        if (slot.busy) slot.abort('the run stopped');
+        else slot.stop();
+      }
       finish();
     }
 

@@ -27,8 +27,8 @@ function start(args: string[], options: { detached?: boolean } = {}): { child: C
   const child = spawn(process.execPath, [MAIN, ...args], { env: SLOW, detached: options.detached ?? false });
   let stderr = '';
   let stdout = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   return { child, done: new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr, stdout }))) };
 }
 
@@ -133,7 +133,7 @@ test('two trains on one directory at once train every trial once; status in flig
   assert.equal(ran[0]! + ran[1]!, 24);
   assert.ok(ran.every((n) => n > 0), `both trained: ${ran.join(' + ')}`);
   const finished = execFileSync(process.execPath, [MAIN, 'status', '--run-dir', run], { encoding: 'utf8' });
-  assert.match(finished, /^status: 24 of 24 trials finished; .*; complete\n  missing: none\n  in flight: none/);
+  assert.match(finished, /^status: 24 of 24 trials finished; .*; complete\n {2}missing: none\n {2}in flight: none/);
   const missing = spawnSync(process.execPath, [MAIN, 'status', '--run-dir', join(run, 'nope')], { encoding: 'utf8' });
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /^memorize: no run in .*nope \(run\.json not found\)/);

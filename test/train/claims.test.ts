@@ -10,7 +10,7 @@ import { ClaimBook, currentHolder, describeHolder, listClaims } from '../../src/
 
 const runRoot = (): string => mkdtempSync(join(tmpdir(), 'memorize-claims-'));
 /** A holder on this host whose process is gone: a pid that just exited. */
-const deadHolder = () => ({ ...currentHolder({}), pid: spawnSync(process.execPath, ['-e', '']).pid! });
+const deadHolder = () => ({ ...currentHolder({}), pid: spawnSync(process.execPath, ['-e', '']).pid });
 
 test('a claim is exclusive while its holder lives and renews it', async () => {
   const root = runRoot();
