@@ -68,7 +68,7 @@ export function shardFromFlags(value: unknown): Shard {
   const match = /^(\d+)\/(\d+)$/.exec(value.trim());
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
-  if (!match || !Number.isSafeInteger(count) || count < 1 || index >= count) throw new UsageError(`--shard must be i/N with integers 0 <= i < N, got ${JSON.stringify(value)}`);
+  if (!match || !Number.isSafeInteger(count) || count < 1 || index >= count) throw new UsageError(`--shard must be i/N with 0 <= i < N, got ${JSON.stringify(value)}`);
   return { index, count };
 }
 

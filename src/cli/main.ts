@@ -225,7 +225,7 @@ async function runStatus(runDir: string, wait: boolean, requireComplete: boolean
 
 /** `memorize slurm submit`: the train flags are passed on to every task as given. */
 function addSlurmCommand(program: Command, print: (text: string) => void): void {
-  const trainFlags = addTrainOptions(new Command()).options.map((o) => ({ key: o.attributeName(), flag: o.long! })).filter((o) => !['runDir', 'grace', 'progressInterval'].includes(o.key));
+  const trainFlags = addTrainOptions(new Command()).options.map((o) => ({ key: o.attributeName(), flag: o.long! })).filter((o) => o.key !== 'runDir');
   const submit = program.command('slurm').description('run on a Slurm cluster').command('submit').description('write <run-dir>/slurm/train.sbatch (a job array of train tasks that claim trials, --requeue, SIGTERM before the time limit) and estimate.sbatch (afterany: refuses an incomplete run, then estimate and pairs), and submit both');
   addPairOptions(addTrainOptions(submit))
     .option('--tasks <n>', 'array tasks (any number: tasks claim trials, none is trained twice)', '4')

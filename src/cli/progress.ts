@@ -95,14 +95,12 @@ export class Progress {
     this.o.stream.write(`\r${this.bar()}\x1b[K`);
   }
 
-  /** Ends the display: the final state on its own line. */
+  /** Ends the display: on a terminal the final bar on its own line; elsewhere the summary that follows says it. */
   stop(): void {
     clearInterval(this.timer);
-    if (this.o.total === 0) return;
+    if (!this.tty || this.o.total === 0) return;
     this.lastDraw = -Infinity;
-    if (this.tty) {
-      this.draw();
-      this.o.stream.write('\n');
-    } else this.o.stream.write(`${this.line()}\n`);
+    this.draw();
+    this.o.stream.write('\n');
   }
 }

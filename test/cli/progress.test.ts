@@ -25,7 +25,7 @@ test('the bar counts the whole run (48/64 after 16 of 32 pending) and fits 80 co
   assert.ok(stream.text.split('\r').every((line) => line.replace('\x1b[K', '').length < COLUMNS));
 });
 
-test('off a terminal: no bar, a plain line at each interval and at the end', () => {
+test('off a terminal: no bar, a plain line at each interval (the Slurm test sees them in .out files)', () => {
   const stream = fakeStream(false);
   let now = 0;
   const progress = new Progress({ stream, total: 10, finished: 4, intervalSeconds: 60, now: () => now });
@@ -33,8 +33,9 @@ test('off a terminal: no bar, a plain line at each interval and at the end', () 
   progress.trialDone('trial 4 test acc 0.5');
   assert.equal(stream.text, '', 'nothing per trial');
   progress.recount(8); // others finished 3 meanwhile
+  assert.equal(progress.line(), 'progress: 8/10 trials, 4.0/min, ETA 0m30s; trial 4 test acc 0.5');
   progress.stop();
-  assert.equal(stream.text, 'progress: 8/10 trials, 4.0/min, ETA 0m30s; trial 4 test acc 0.5\n');
+  assert.equal(stream.text, '', 'the summary follows: no line of its own at the end');
 });
 
 test('epoch reports: loss and accuracy when read, time always', () => {

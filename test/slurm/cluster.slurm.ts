@@ -15,7 +15,7 @@ import { readColumns } from '../../src/store/tables.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const TRIALS = 160;
-const FLAGS = ['--model', 'knn', '--trials', String(TRIALS), '--seed', '5', '--limit-train', '300', '--limit-test', '100', '--workers', '1'];
+const FLAGS = ['--model', 'knn', '--trials', String(TRIALS), '--seed', '5', '--limit-train', '300', '--limit-test', '100', '--workers', '1', '--progress-interval', '2'];
 const SLOW = { ...process.env, MEMORIZE_TEST_TRIAL_DELAY_MS: '400' };
 
 const sh = (cmd: string, args: string[], env = process.env): string => execFileSync(cmd, args, { encoding: 'utf8', env }).trim();
