@@ -76,6 +76,7 @@ async function runTrain(flags: Record<string, unknown>, print: (text: string) =>
   const stop = new StopRequest().install();
   let progress: Progress | undefined;
   let complete = true;
+  let recount: NodeJS.Timeout | undefined;
   try {
     const summary = await train({
       config,
@@ -84,10 +85,12 @@ async function runTrain(flags: Record<string, unknown>, print: (text: string) =>
       data: typeof flags['dataDir'] === 'string' ? { dataDir: flags['dataDir'] } : {},
       stop,
       ...trainControlFlags(flags),
-      onStart: ({ pending, finished }) => {
+      onStart: ({ pending, finished, countFinished }) => {
         process.stderr.write(`memorize train: ${config.dataset} / ${config.model}, t = ${config.trials}, ${pending} to run, ${finished} finished, workers ${config.workers}, run dir ${runDir}\n`);
         progress = new Progress({ stream: process.stderr, total: pending + finished, finished, intervalSeconds: typeof flags['progressInterval'] === 'string' ? parseNumber('--progress-interval', flags['progressInterval']) : 60 });
         progress.start();
+        // Trials that other processes (array tasks) finish count too: recount the files now and then.
+        recount = setInterval(() => void countFinished().then((n) => progress?.recount(n), () => undefined), 5000).unref();
       },
       onTrialDone: (done) => progress?.trialDone(done.failure === undefined ? `trial ${done.trial} test acc ${done.testAccuracy.toFixed(3)}` : `trial ${done.trial} failed`),
       onEvent: (event) => {
@@ -96,18 +99,20 @@ async function runTrain(flags: Record<string, unknown>, print: (text: string) =>
         if (event.type === 'retry') process.stderr.write(`\nmemorize train: retrying trial(s) ${event.trials.join(', ')} on a fresh worker: ${event.reason}\n`);
       },
     });
+    clearInterval(recount);
     progress?.stop();
     progress = undefined;
     print(formatTrain(summary));
     complete = summary.heldElsewhere.length === 0;
     if (summary.stoppedBy !== undefined) {
-      throw new Interrupted(`stopped by ${summary.stoppedBy}: ${summary.ran} trial(s) of this process kept, ${summary.alreadyFinished + summary.ran} of ${summary.requested} finished; rerun the same command to resume`, signalExitCode(summary.stoppedBy));
+      throw new Interrupted(`stopped by ${summary.stoppedBy}: ${summary.ran} trial(s) of this process kept, ${summary.finishedInRun} of ${summary.requested} finished in the run; rerun the same command to resume`, signalExitCode(summary.stoppedBy));
     }
     const [first, ...others] = [...summary.failed].sort((a, b) => a.trial - b.trial);
     if (first) {
       throw new UsageError(`${summary.failed.length} trial(s) failed and have no file, the ${summary.ran} others are stored; ${first.failure}${others.length > 0 ? ` (and trials ${others.map((f) => f.trial).join(', ')})` : ''}; fix the trainer and rerun the same command to run the missing trials`);
     }
   } finally {
+    clearInterval(recount);
     progress?.stop();
     stop.uninstall();
   }

@@ -29,7 +29,7 @@ export interface TrainOptions {
   shard?: Shard;
   data?: DataOptions;
   onTrialDone?: (done: TrialDone, progress: { done: number; total: number }) => void;
-  onStart?: (info: { pending: number; finished: number; manifest: RunManifest; workers: number | 'auto' }) => void;
+  onStart?: (info: { pending: number; finished: number; manifest: RunManifest; workers: number | 'auto'; countFinished: () => Promise<number> }) => void;
   onEvent?: (event: RunEvent) => void; // claims, epochs, retries, a stop request
   stop?: StopRequest; // SIGTERM/SIGINT while training (the CLI installs one)
   graceSeconds?: number; // after a stop request, how long trials in flight may take to finish (default 20)
@@ -46,6 +46,7 @@ export interface TrainSummary {
   backend: string | undefined;
   failed: { trial: number; failure: string }[]; // trials whose external trainer failed (no file written)
   workers: number; // processes used
+  finishedInRun: number; // trials of this shard with a file at the end, by any process
   stoppedBy?: NodeJS.Signals; // a stop request ended the run early; rerunning resumes
   heldElsewhere: number[]; // trials of this shard that other processes' live claims hold (not run here)
 }
@@ -94,7 +95,11 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const mine = Array.from({ length: config.trials }, (_, k) => k).filter((k) => k % shard.count === shard.index);
   const pending = mine.filter((k) => !finished.has(k));
   log.info({ config, configHash, shard, requested: mine.length, finished: mine.length - pending.length, workers: config.workers }, 'train start');
-  options.onStart?.({ pending: pending.length, finished: mine.length - pending.length, manifest, workers: config.workers });
+  const countFinished = async (): Promise<number> => {
+    const now = await runDir.listTrials(); // by any process: for progress that counts the whole run
+    return mine.filter((k) => now.has(k)).length;
+  };
+  options.onStart?.({ pending: pending.length, finished: mine.length - pending.length, manifest, workers: config.workers, countFinished });
 
   let done = 0;
   let accuracySum = 0;
@@ -130,6 +135,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     backend,
     failed,
     workers: result.workers,
+    finishedInRun: await countFinished(),
     heldElsewhere: (await Promise.all(result.heldElsewhere.map(async (k) => ((await control.isFinished(k)) ? [] : [k])))).flat(), // those still without a file
     ...(result.stoppedBy !== undefined && { stoppedBy: result.stoppedBy }),
   };

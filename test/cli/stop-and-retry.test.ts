@@ -79,7 +79,7 @@ for (const target of ['the parent alone', 'the whole process group'] as const) {
     const result = await done;
     assert.ok(performance.now() - signalled < 5000, 'stopped within seconds');
     assert.equal(result.code, 143);
-    const kept = Number(/stopped by SIGTERM: (\d+) trial\(s\) of this process kept, (\d+) of 30 finished; rerun the same command to resume/.exec(result.stderr)?.[2]);
+    const kept = Number(/stopped by SIGTERM: (\d+) trial\(s\) of this process kept, (\d+) of 30 finished in the run; rerun the same command to resume/.exec(result.stderr)?.[2]);
     assert.equal(kept, trialFiles(run).length, result.stderr);
     assert.ok(kept < 30);
     await until('workers gone', () => workers.every((pid) => !alive(pid)), 3);

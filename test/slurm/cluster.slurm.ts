@@ -16,7 +16,7 @@ import { readColumns } from '../../src/store/tables.js';
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const TRIALS = 160;
 const FLAGS = ['--model', 'knn', '--trials', String(TRIALS), '--seed', '5', '--limit-train', '300', '--limit-test', '100', '--workers', '1', '--progress-interval', '2'];
-const SLOW = { ...process.env, MEMORIZE_TEST_TRIAL_DELAY_MS: '400' };
+const SLOW = { ...process.env, MEMORIZE_TEST_TRIAL_DELAY_MS: '800' };
 
 const sh = (cmd: string, args: string[], env = process.env): string => execFileSync(cmd, args, { encoding: 'utf8', env }).trim();
 const memorize = (args: string[], env = process.env): string => sh(process.execPath, [MAIN, ...args], env);
@@ -48,9 +48,9 @@ test('a run survives cancel + resubmit, a stepped array, a requeue, a time limit
   const match = /train array job (\d+) .* estimate job (\d+)/.exec(submitted) ?? assert.fail(submitted);
   const [arrayJob, estimateJob] = [match[1]!, match[2]!];
   const script = join(run, 'slurm', 'train.sbatch');
-  // A task whose time limit (2 min) comes mid-trial: its trials take 20 s, so the warning SIGTERM (--signal, sent
-  // within the last minute) finds one in flight that cannot finish within the grace period.
-  const timed = sh('sbatch', ['--parsable', '--array=0', '--time=2', '--signal=B:TERM@5', script], { ...process.env, MEMORIZE_TEST_TRIAL_DELAY_MS: '20000' });
+  // A task whose time limit (1 min) comes mid-trial: its trials take 20 s, so the warning SIGTERM (--signal=B:TERM@5,
+  // which slurmctld sends 25 to 55 s in: it checks every 30 s) finds one in flight that cannot finish within the grace.
+  const timed = sh('sbatch', ['--parsable', '--array=0', '--time=1', '--signal=B:TERM@5', script], { ...process.env, MEMORIZE_TEST_TRIAL_DELAY_MS: '20000' });
 
   await until('20 trials', 120, () => trialCount(run) >= 20);
   sh('scancel', [`${arrayJob}_2`]);
@@ -86,6 +86,8 @@ test('a run survives cancel + resubmit, a stepped array, a requeue, a time limit
   const out = (job: string, task: number): string => readFileSync(join(run, 'slurm', `train-${job}_${task}.out`), 'utf8');
   assert.match(out(arrayJob, 2), /stopped by SIGTERM: \d+ trial\(s\) of this process kept, .*rerun the same command to resume/);
   assert.match(out(arrayJob, 0), /^progress: \d+\/160 trials/m);
+  const counts = [...out(arrayJob, 0).matchAll(/^progress: (\d+)\/160/gm)].map((m) => Number(m[1]));
+  assert.ok(counts[counts.length - 1]! > counts.length, 'the lines count other processes\' trials too');
   assert.ok(existsSync(join(run, 'slurm', `train-${resubmitted}_2.out`)) && existsSync(join(run, 'slurm', `train-${stepped}_6.out`)));
   assert.match(out(timed, 0), /SIGTERM: taking no more trials; 1 in flight[\s\S]*stopped by SIGTERM: \d+ trial\(s\) of this process kept/);
   assert.match(out(arrayJob, 1), /memorize train: .*\n[\s\S]*memorize train: /, 'the requeued task ran twice, appending to its .out');
