@@ -11,7 +11,7 @@ interface DeviceBackend {
 }
 
 /** The most inputs one AddN of `backend` may bind (one storage buffer is the output). */
-export function addNInputLimit(backend: object): number {
+function addNInputLimit(backend: object): number {
   return Math.max(2, (backend as DeviceBackend).device.limits.maxStorageBuffersPerShaderStage - 1);
 }
 
