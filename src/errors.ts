@@ -10,3 +10,14 @@ export class UsageError extends Error {
 export function usageCheck(condition: unknown, message: string): asserts condition {
   if (!condition) throw new UsageError(message);
 }
+
+/** A run stopped by a signal, with what was kept; the CLI prints the message and exits with `exitCode`. */
+export class Interrupted extends Error {
+  override name = 'Interrupted';
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}

@@ -61,19 +61,15 @@ export async function configFromFlags(flags: Record<string, unknown>): Promise<C
   return resolveConfig(file, flagOverrides(flags), exclude);
 }
 
-/** --shard i/N, else a Slurm job array's task (SLURM_ARRAY_TASK_ID among SLURM_ARRAY_TASK_COUNT), else all trials. */
-export function shardFromFlags(value: unknown, env: NodeJS.ProcessEnv): Shard {
-  if (typeof value === 'string') {
-    const match = /^(\d+)\/(\d+)$/.exec(value);
-    const index = Number(match?.[1]);
-    const count = Number(match?.[2]);
-    if (!match || count < 1 || index >= count) throw new UsageError(`--shard must be i/N with 0 <= i < N, got ${JSON.stringify(value)}`);
-    return { index, count };
-  }
-  const id = env['SLURM_ARRAY_TASK_ID'];
-  const count = env['SLURM_ARRAY_TASK_COUNT'];
-  if (id !== undefined && count !== undefined) return { index: Number(id) - Number(env['SLURM_ARRAY_TASK_MIN'] ?? 0), count: Number(count) };
-  return { index: 0, count: 1 };
+/** --shard i/N (integers, 0 <= i < N), else all trials. A Slurm job array does not shard by itself: its tasks
+ * claim trials (train/claims.ts), and an array may as well be a sweep of separate runs. */
+export function shardFromFlags(value: unknown): Shard {
+  if (typeof value !== 'string') return { index: 0, count: 1 };
+  const match = /^(\d+)\/(\d+)$/.exec(value.trim());
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || !Number.isSafeInteger(count) || count < 1 || index >= count) throw new UsageError(`--shard must be i/N with 0 <= i < N, got ${JSON.stringify(value)}`);
+  return { index, count };
 }
 
 /** A list of thresholds: comma-separated values, or FROM:TO:STEP (both ends included), e.g. 0.05:0.95:0.1. */

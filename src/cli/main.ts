@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { AUGMENTATIONS, DEFAULT_CONFIG, BACKEND_NAMES } from '../config/schema.js';
 import { DATASETS } from '../data/registry.js';
 import { MODELS } from '../models/registry.js';
-import { UsageError } from '../errors.js';
+import { Interrupted, UsageError } from '../errors.js';
 import { SOURCES, fetchData } from '../commands/data-fetch.js';
 import { ablate } from '../commands/ablate.js';
 import { compare } from '../commands/compare.js';
@@ -18,10 +18,14 @@ import { parseTrialRange } from '../estimate/trial-selection.js';
 import { pairs } from '../commands/pairs.js';
 import { report } from '../commands/report.js';
 import { train } from '../commands/train.js';
+import { status } from '../commands/status.js';
+import { slurmSubmit } from '../commands/slurm.js';
+import { fileURLToPath } from 'node:url';
 import { memorizeVersion } from '../version.js';
 import { configFromFlags, parseInteger, parseNumber, parseThresholds, shardFromFlags } from './flags.js';
-import { ProgressBar } from './progress.js';
-import { formatAblate, formatCompare, formatEstimate, formatLoo, formatPairs, formatReport, formatTrain } from './report.js';
+import { Progress } from './progress.js';
+import { StopRequest, signalExitCode } from '../train/signals.js';
+import { formatAblate, formatCompare, formatEstimate, formatLoo, formatPairs, formatReport, formatStatus, formatTrain } from './report.js';
 
 const d = DEFAULT_CONFIG;
 const defaultRunDir = (flags: Record<string, unknown>, dataset: string, model: string): string =>
@@ -46,9 +50,12 @@ function addTrainOptions(command: Command): Command {
     .option('--probe-network <name>', `linear-probe: network trained once on the full training set for representations (default: ${d.probeNetwork})`)
     .option('--probe-epochs <e>', `linear-probe: training epochs of that network (default: ${d.probeEpochs})`)
     .addOption(new Option('--backend <name>', `TensorFlow.js backend; auto tries ${BACKEND_NAMES.slice(1).join(', ')} in that order (default: ${d.backend})`))
-    .option('--workers <n>', `trial-running processes on this machine (default: number of cores, ${d.workers} here)`)
+    .option('--workers <n>', 'trial-running processes on this machine; auto: one per GPU on a GPU backend (under Slurm the GPUs it allocated), else one per CPU this process may use (SLURM_CPUS_PER_TASK, affinity, cgroup quota), never more than groups of trials (default: auto)')
     .option('--ensemble <K>', `train K trials at once as one stacked computation in each worker (mlp, cnn, linear-probe), with the results of training them one by one; auto: 16 for mlp and linear-probe, else 1 (default: ${d.ensemble})`)
-    .option('--shard <i/N>', 'run only trials k with k mod N = i (default: SLURM_ARRAY_TASK_ID/COUNT in a Slurm job array, else all)')
+    .option('--shard <i/N>', 'run only trials k with k mod N = i (default: all; processes on one run directory, a Slurm job array included, claim trials and never train one twice)')
+    .option('--grace <s>', 'on SIGTERM/SIGINT: seconds that trials in flight may take to finish and be written; a second signal stops at once (default: 20)')
+    .option('--stall-timeout <s>', 'a worker that reports no progress (trial or epoch) for this long is killed and its trials retried once; 0: never (default: 1800)')
+    .option('--progress-interval <s>', 'off a terminal (a Slurm .out file), print a progress line this often (default: 60)')
     .option('--run-dir <dir>', 'run directory (default: runs/<dataset>-<model>)')
     .option('--data-dir <dir>', 'directory with the data set files (default: $MEMORIZE_DATA, then system paths)')
     .option('--trainer <command>', 'run this shell command once per trial instead of a built-in model; it reads MEMORIZE_* variables and writes predictions as .npy (README, "Any trainer")')
@@ -61,27 +68,64 @@ function addPairOptions(command: Command): Command {
     .option('--theta-infl <x>', 'select pairs with infl >= x', '0.15');
 }
 
-/** Trains, prints the summary, then refuses (exit 2) if the external trainer failed any trial. */
-async function runTrain(flags: Record<string, unknown>, print: (text: string) => void): Promise<void> {
+/** Trains with progress on stderr, prints the summary, then refuses (exit 2) if the external trainer failed any
+ * trial, or reports a stop by SIGTERM/SIGINT (what was kept; rerunning resumes). Returns whether no trial was
+ * left to other processes' claims. */
+async function runTrain(flags: Record<string, unknown>, print: (text: string) => void): Promise<boolean> {
   const config = await configFromFlags(flags);
   const runDir = defaultRunDir(flags, config.dataset, config.model);
-  let bar: ProgressBar | undefined;
-  const summary = await train({
-    config,
-    runDir,
-    shard: shardFromFlags(flags['shard'], process.env),
-    data: typeof flags['dataDir'] === 'string' ? { dataDir: flags['dataDir'] } : {},
-    onStart: ({ pending, finished }) => {
-      process.stderr.write(`memorize train: ${config.dataset} / ${config.model}, t = ${config.trials}, ${pending} to run, ${finished} finished, ${config.workers} worker(s), run dir ${runDir}\n`);
-      bar = new ProgressBar(process.stderr, pending);
-    },
-    onTrialDone: (done, progress) => bar?.update(progress.done, done.failure === undefined ? `test acc ${done.testAccuracy.toFixed(3)}` : `trial ${done.trial} failed`),
-  });
-  print(formatTrain(summary));
-  const [first, ...others] = [...summary.failed].sort((a, b) => a.trial - b.trial);
-  if (first) {
-    throw new UsageError(`${summary.failed.length} trial(s) failed and have no file, the ${summary.ran} others are stored; ${first.failure}${others.length > 0 ? ` (and trials ${others.map((f) => f.trial).join(', ')})` : ''}; fix the trainer and rerun the same command to run the missing trials`);
+  const stop = new StopRequest().install();
+  let progress: Progress | undefined;
+  let complete = true;
+  let recount: NodeJS.Timeout | undefined;
+  try {
+    const summary = await train({
+      config,
+      runDir,
+      shard: shardFromFlags(flags['shard']),
+      data: typeof flags['dataDir'] === 'string' ? { dataDir: flags['dataDir'] } : {},
+      stop,
+      ...trainControlFlags(flags),
+      onStart: ({ pending, finished, countFinished }) => {
+        process.stderr.write(`memorize train: ${config.dataset} / ${config.model}, t = ${config.trials}, ${pending} to run, ${finished} finished, workers ${config.workers}, run dir ${runDir}\n`);
+        progress = new Progress({ stream: process.stderr, total: pending + finished, finished, intervalSeconds: typeof flags['progressInterval'] === 'string' ? parseNumber('--progress-interval', flags['progressInterval']) : 60 });
+        progress.start();
+        // Trials that other processes (array tasks) finish count too: recount the files now and then.
+        recount = setInterval(() => void countFinished().then((n) => progress?.recount(n), () => undefined), 5000).unref();
+      },
+      onTrialDone: (done) => progress?.trialDone(done.failure === undefined ? `trial ${done.trial} test acc ${done.testAccuracy.toFixed(3)}` : `trial ${done.trial} failed`),
+      onEvent: (event) => {
+        if (event.type === 'epoch') progress?.epoch(event.report, event.trials);
+        if (event.type === 'stopping') process.stderr.write(`\nmemorize train: ${event.signal}: taking no more trials; ${event.inFlight.length} in flight may finish within ${event.graceSeconds} s (a second signal stops at once)\n`);
+        if (event.type === 'retry') process.stderr.write(`\nmemorize train: retrying trial(s) ${event.trials.join(', ')} on a fresh worker: ${event.reason}\n`);
+      },
+    });
+    clearInterval(recount);
+    progress?.stop();
+    progress = undefined;
+    print(formatTrain(summary));
+    complete = summary.heldElsewhere.length === 0;
+    if (summary.stoppedBy !== undefined) {
+      throw new Interrupted(`stopped by ${summary.stoppedBy}: ${summary.ran} trial(s) of this process kept, ${summary.finishedInRun} of ${summary.requested} finished in the run; rerun the same command to resume`, signalExitCode(summary.stoppedBy));
+    }
+    const [first, ...others] = [...summary.failed].sort((a, b) => a.trial - b.trial);
+    if (first) {
+      throw new UsageError(`${summary.failed.length} trial(s) failed and have no file, the ${summary.ran} others are stored; ${first.failure}${others.length > 0 ? ` (and trials ${others.map((f) => f.trial).join(', ')})` : ''}; fix the trainer and rerun the same command to run the missing trials`);
+    }
+  } finally {
+    clearInterval(recount);
+    progress?.stop();
+    stop.uninstall();
   }
+  return complete;
+}
+
+/** --grace and --stall-timeout of train and run. */
+function trainControlFlags(flags: Record<string, unknown>): { graceSeconds?: number; stallSeconds?: number | null } {
+  const seconds = (flag: string, key: string): number | undefined => (typeof flags[key] === 'string' ? parseNumber(flag, flags[key]) : undefined);
+  const grace = seconds('--grace', 'grace');
+  const stall = seconds('--stall-timeout', 'stallTimeout');
+  return { ...(grace !== undefined && { graceSeconds: grace }), ...(stall !== undefined && { stallSeconds: stall === 0 ? null : stall }) };
 }
 
 async function runEstimate(runDir: string, trials?: unknown): Promise<string> {
@@ -177,6 +221,58 @@ async function runImport(flags: Record<string, unknown>): Promise<string> {
   return `import: ${result.trials} trials, n = ${result.n} train, n' = ${result.nTest} test, m = ${result.m}, into ${result.runDir}; next: memorize estimate --run-dir ${result.runDir}`;
 }
 
+async function runStatus(runDir: string, wait: boolean, requireComplete: boolean): Promise<string> {
+  let state = await status({ runDir });
+  while (wait && state.claims.some((c) => !c.stale)) {
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    state = await status({ runDir });
+  }
+  if (requireComplete && state.finished < state.requested) {
+    throw new UsageError(`${runDir} is incomplete: ${state.requested - state.finished} of ${state.requested} trials have no file (trials ${state.missing}); train them (resubmit: memorize slurm submit with the same flags, or sbatch ${runDir}/slurm/train.sbatch), then estimate`);
+  }
+  return formatStatus(state);
+}
+
+/** `memorize slurm submit`: the train flags are passed on to every task as given. */
+function addSlurmCommand(program: Command, print: (text: string) => void): void {
+  const trainFlags = addTrainOptions(new Command()).options.map((o) => ({ key: o.attributeName(), flag: o.long! })).filter((o) => o.key !== 'runDir');
+  const submit = program.command('slurm').description('run on a Slurm cluster').command('submit').description('write <run-dir>/slurm/train.sbatch (a job array of train tasks that claim trials, --requeue, SIGTERM before the time limit) and estimate.sbatch (afterany: refuses an incomplete run, then estimate and pairs), and submit both');
+  addPairOptions(addTrainOptions(submit))
+    .option('--tasks <n>', 'array tasks (any number: tasks claim trials, none is trained twice)', '4')
+    .option('--time <t>', 'time limit of each task (sbatch --time, e.g. 04:00:00)')
+    .option('--partition <p>', 'partition')
+    .option('--account <a>', 'account')
+    .option('--cpus-per-task <n>', 'CPUs per task (the default --workers follows SLURM_CPUS_PER_TASK)')
+    .option('--gpus-per-task <n>', 'GPUs per task (--gres=gpu:N; one worker per allocated GPU)')
+    .option('--sbatch <line>', 'an extra #SBATCH line, e.g. "--qos=long" (repeatable)', (line: string, all: string[]) => [...all, line], [] as string[])
+    .option('--dry-run', 'print the scripts, write and submit nothing')
+    .action(async (flags: Record<string, unknown>) => {
+      const runDir = requireRunDir(flags);
+      await configFromFlags(flags); // bad train flags fail here, not in every task
+      const pass = (keys: { key: string; flag: string }[]): string[] => keys.flatMap(({ key, flag }) => (typeof flags[key] === 'string' ? [flag, flags[key]] : []));
+      const int = (flag: string, key: string): number | undefined => (typeof flags[key] === 'string' ? parseInteger(flag, flags[key], 1) : undefined);
+      const [cpusPerTask, gpusPerTask] = [int('--cpus-per-task', 'cpusPerTask'), int('--gpus-per-task', 'gpusPerTask')];
+      const result = await slurmSubmit({
+        runDir,
+        trainArgs: pass(trainFlags),
+        pairsArgs: pass([{ key: 'thetaMem', flag: '--theta-mem' }, { key: 'thetaInfl', flag: '--theta-infl' }]),
+        tasks: parseInteger('--tasks', String(flags['tasks']), 1),
+        ...(typeof flags['time'] === 'string' && { time: flags['time'] }),
+        ...(typeof flags['partition'] === 'string' && { partition: flags['partition'] }),
+        ...(typeof flags['account'] === 'string' && { account: flags['account'] }),
+        ...(cpusPerTask !== undefined && { cpusPerTask }),
+        ...(gpusPerTask !== undefined && { gpusPerTask }),
+        sbatchLines: flags['sbatch'] as string[],
+        graceSeconds: typeof flags['grace'] === 'string' ? parseNumber('--grace', flags['grace']) : 60,
+        dryRun: flags['dryRun'] === true,
+        memorize: [process.execPath, fileURLToPath(import.meta.url)],
+        cwd: process.cwd(),
+      });
+      if (result.trainJob === undefined) return print(result.scripts);
+      print(`slurm: submitted train array job ${result.trainJob} (${result.trainScript}) and estimate job ${result.estimateJob} (afterany); watch with: memorize status --run-dir ${runDir}`);
+    });
+}
+
 function buildProgram(print: (text: string) => void): Command {
   const program = new Command('memorize')
     .description("Measure what neural networks memorize: Feldman & Zhang's subsampled memorization and influence estimates")
@@ -185,9 +281,9 @@ function buildProgram(print: (text: string) => void): Command {
     // Commander's own usage errors, as one line: the error, its suggestion, where to find help.
     .configureOutput({ outputError: (text, write) => write(`memorize: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see memorize --help)\n`) });
 
-  addTrainOptions(program.command('train').description('train t models on random subsets of size m and write one trial file each (resumes a run)')).action(
-    async (flags: Record<string, unknown>) => runTrain(flags, print),
-  );
+  addTrainOptions(program.command('train').description('train t models on random subsets of size m and write one trial file each (resumes a run)')).action(async (flags: Record<string, unknown>) => {
+    await runTrain(flags, print);
+  });
   program
     .command('estimate')
     .description('estimate mem(i) and infl(i, j) with standard errors from the finished trials (Algorithm 1)')
@@ -208,9 +304,11 @@ function buildProgram(print: (text: string) => void): Command {
     .action(async (flags: Record<string, unknown>) => print(await runPairs(requireRunDir(flags), flags)));
   addPairOptions(addTrainOptions(program.command('run').description('train, estimate, select pairs and write the report in one go (the README\'s main command)'))).action(
     async (flags: Record<string, unknown>) => {
-      await runTrain(flags, print);
+      const complete = await runTrain(flags, print);
       const config = await configFromFlags(flags);
       const runDir = defaultRunDir(flags, config.dataset, config.model);
+      // Another process (an array task) still trains some trials: estimating now would use part of the run.
+      if (!complete) return print(`run: not estimating yet: other processes still train trials of ${runDir}; when they are done: memorize estimate --run-dir ${runDir} && memorize pairs --run-dir ${runDir} && memorize report --run-dir ${runDir}`);
       print(await runEstimate(runDir));
       print(await runPairs(runDir, flags));
       print(await runReport(runDir, flags));
@@ -266,6 +364,14 @@ function buildProgram(print: (text: string) => void): Command {
       print(`fetched ${name} into ${dir} (checksums verified)`);
     });
   program
+    .command('status')
+    .description('where a run stands: finished of requested, missing trials, claims in flight (holder, age), rate and ETA, failures')
+    .option('--run-dir <dir>', 'run directory (required)')
+    .option('--wait', 'first wait while other processes hold live claims on the run (checked every 10 s)')
+    .option('--require-complete', 'exit 2, naming the missing trials, unless every requested trial is finished')
+    .action(async (flags: Record<string, unknown>) => print(await runStatus(requireRunDir(flags), flags['wait'] === true, flags['requireComplete'] === true)));
+  addSlurmCommand(program, print);
+  program
     .command('backends')
     .description('list every TensorFlow.js backend: available, or why not, and which one --backend auto picks')
     .action(async () => {
@@ -283,6 +389,10 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError) {
       process.stderr.write(`memorize: ${error.message}\n`);
       return 2;
+    }
+    if (error instanceof Interrupted) {
+      process.stderr.write(`memorize: ${error.message}\n`);
+      return error.exitCode;
     }
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2; // commander printed the message
     throw error;

@@ -6,6 +6,9 @@ import type { EstimateSummary } from '../commands/estimate.js';
 import { SPLIT_HALF_MINIMUM, type PairsResult } from '../commands/pairs.js';
 import type { ReportResult } from '../commands/report.js';
 import type { TrainSummary } from '../commands/train.js';
+import type { RunStatus } from '../commands/status.js';
+import { describeHolder } from '../train/claims.js';
+import { formatDuration } from './progress.js';
 import { formatBytes } from '../store/atomic.js';
 
 const fixed = (v: number, digits = 3): string => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
@@ -27,6 +30,7 @@ export function formatTrain(s: TrainSummary): string {
   return [
     `train: ${s.ran} trials run, ${s.alreadyFinished} already finished, ${s.requested} in this shard, ${fixed(s.seconds, 1)} s${rate}`,
     ...(s.ran > 0 ? [`  mean test accuracy of the trials run: ${fixed(s.meanTestAccuracy)}; backend: ${s.backend ?? 'n/a'}`] : []),
+    ...(s.heldElsewhere.length > 0 ? [`  ${s.heldElsewhere.length} trial(s) held by other processes' claims were left to them (memorize status --run-dir ${s.runDir})`] : []),
     ...removedLine(s.removedTemporaries),
     `  run directory: ${s.runDir}`,
   ].join('\n');
@@ -118,6 +122,22 @@ export function formatLoo(r: LooResult): string {
     ...table(['train', 'mem_m ± se', 'LOO mem ± se'], rows).split('\n').map((l) => `  ${l}`),
     `  written: ${r.outPath}`,
   ].join('\n');
+}
+
+export function formatStatus(s: RunStatus): string {
+  const rate = Number.isFinite(s.trialsPerMinute) ? `${fixed(s.trialsPerMinute, 1)} trials/min (trial files of the last hour)` : 'rate unknown (fewer than 2 trial files)';
+  const eta = s.etaSeconds === 0 ? 'complete' : Number.isFinite(s.etaSeconds) ? `ETA ${formatDuration(s.etaSeconds)} at that rate` : 'ETA unknown';
+  const lines = [
+    `status: ${s.finished} of ${s.requested} trials finished; ${rate}; ${eta}`,
+    `  missing: ${s.missing === '' ? 'none' : s.missing}`,
+    s.claims.length === 0 ? '  in flight: none (no claims)' : `  in flight: ${s.claims.length} claimed trial(s)`,
+  ];
+  if (s.claims.length > 0) {
+    const rows = s.claims.map((c) => [String(c.trial), describeHolder(c.holder), formatDuration(c.ageSeconds), `${Math.round(c.renewedSecondsAgo)} s ago`, c.stale ? 'stale: the next train takes it over' : 'live']);
+    lines.push(table(['trial', 'holder', 'age', 'renewed', 'state'], rows).replace(/^/gm, '    '));
+  }
+  lines.push(`  failures: ${s.failures.length === 0 ? 'none' : s.failures.map((f) => `trial ${f.trial}: ${f.failure}`).join('; ')}${s.retries > 0 ? `; ${s.retries} trial(s) retried after a crashed or stalled worker` : ''}`);
+  return lines.join('\n');
 }
 
 export function formatReport(r: ReportResult): string {

@@ -1,4 +1,5 @@
-// `memorize train`: create or resume a run and run its missing trials (those of this shard).
+// `memorize train`: create or resume a run and run its missing trials (those of this shard), claiming each
+// (train/claims.ts) so that any number of processes on one run directory train every trial once.
 import tfjsPackage from '@tensorflow/tfjs/package.json' with { type: 'json' };
 import { hashConfig, subsetSize, type Config } from '../config/schema.js';
 import { UsageError, usageCheck } from '../errors.js';
@@ -7,7 +8,13 @@ import { createLogger } from '../log.js';
 import { checkModelSettings } from '../models/registry.js';
 import { RunDirectory, type RunManifest } from '../store/run-dir.js';
 import { probeTrainerVersion, writeTrainerData } from '../train/external-learner.js';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ClaimBook } from '../train/claims.js';
 import { runPendingTrials, type TrialDone } from '../train/runner.js';
+import type { RunEvent } from '../train/scheduler.js';
+import { StopRequest } from '../train/signals.js';
+import { trialFileName } from '../store/run-dir.js';
 import { memorizeVersion } from '../version.js';
 
 /** Run only trials k with k mod count = index. */
@@ -22,7 +29,11 @@ export interface TrainOptions {
   shard?: Shard;
   data?: DataOptions;
   onTrialDone?: (done: TrialDone, progress: { done: number; total: number }) => void;
-  onStart?: (info: { pending: number; finished: number; manifest: RunManifest }) => void;
+  onStart?: (info: { pending: number; finished: number; manifest: RunManifest; workers: number | 'auto'; countFinished: () => Promise<number> }) => void;
+  onEvent?: (event: RunEvent) => void; // claims, epochs, retries, a stop request
+  stop?: StopRequest; // SIGTERM/SIGINT while training (the CLI installs one)
+  graceSeconds?: number; // after a stop request, how long trials in flight may take to finish (default 20)
+  stallSeconds?: number | null; // a worker with no progress for this long is killed and its trials retried (default 1800; null: never)
 }
 
 export interface TrainSummary {
@@ -34,6 +45,10 @@ export interface TrainSummary {
   meanTestAccuracy: number; // over the trials run now (NaN if none)
   backend: string | undefined;
   failed: { trial: number; failure: string }[]; // trials whose external trainer failed (no file written)
+  workers: number; // processes used
+  finishedInRun: number; // trials of this shard with a file at the end, by any process
+  stoppedBy?: NodeJS.Signals; // a stop request ended the run early; rerunning resumes
+  heldElsewhere: number[]; // trials of this shard that other processes' live claims hold (not run here)
   removedTemporaries: { files: number; bytes: number }; // leftovers of interrupted writes, removed
 }
 
@@ -53,6 +68,8 @@ function checkRunSize(name: string, n: number, nTest: number, subsetRatio: numbe
     throw new UsageError(`--trials ${trials} is more than this run can hold: at most ${most} (${why}); the paper used 2,000 to 4,000`);
   }
 }
+
+const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
 const versions = (): Record<string, string> => ({
   memorize: memorizeVersion(),
@@ -98,7 +115,11 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const mine = Array.from({ length: config.trials }, (_, k) => k).filter((k) => k % shard.count === shard.index);
   const pending = mine.filter((k) => !finished.has(k));
   log.info({ config, configHash, shard, requested: mine.length, finished: mine.length - pending.length, workers: config.workers }, 'train start');
-  options.onStart?.({ pending: pending.length, finished: mine.length - pending.length, manifest });
+  const countFinished = async (): Promise<number> => {
+    const now = await runDir.listTrials(); // by any process: for progress that counts the whole run
+    return mine.filter((k) => now.has(k)).length;
+  };
+  options.onStart?.({ pending: pending.length, finished: mine.length - pending.length, manifest, workers: config.workers, countFinished });
 
   let done = 0;
   let accuracySum = 0;
@@ -106,7 +127,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const failed: TrainSummary['failed'] = [];
   // The run's hash as run.json has it: a run made before the config comment left the hash keeps its own.
   const setup = { config, configHash: manifest.configHash, runRoot: options.runDir, m, data: options.data ?? {} };
-  await runPendingTrials(setup, pending, config.workers, (trial) => {
+  const onDone = (trial: TrialDone): void => {
     if (trial.failure === undefined) {
       done++;
       accuracySum += trial.testAccuracy;
@@ -117,7 +138,14 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     }
     backend = trial.backend;
     options.onTrialDone?.(trial, { done: done + failed.length, total: pending.length });
-  });
+  };
+  const onEvent = (event: RunEvent): void => {
+    log.info(event, event.type); // the CLI says what matters on the terminal
+    options.onEvent?.(event);
+  };
+  const stop = options.stop ?? new StopRequest();
+  const control = { claims: new ClaimBook(options.runDir), isFinished: (k: number) => exists(join(runDir.trialsDir, trialFileName(k))), stop, onDone, onEvent };
+  const result = await runPendingTrials(setup, pending, { ...control, graceSeconds: options.graceSeconds ?? 20, stallSeconds: options.stallSeconds === undefined ? 1800 : options.stallSeconds });
   const summary = {
     runDir: options.runDir,
     requested: mine.length,
@@ -127,8 +155,12 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     meanTestAccuracy: done > 0 ? accuracySum / done : NaN,
     backend,
     failed,
+    workers: result.workers,
+    finishedInRun: await countFinished(),
+    heldElsewhere: (await Promise.all(result.heldElsewhere.map(async (k) => ((await control.isFinished(k)) ? [] : [k])))).flat(), // those still without a file
+    ...(result.stoppedBy !== undefined && { stoppedBy: result.stoppedBy }),
     removedTemporaries,
   };
-  log.info(summary, 'train done');
+  log.info(summary, result.stoppedBy === undefined ? 'train done' : 'train stopped');
   return summary;
 }

@@ -49,7 +49,7 @@ export interface Config {
   limitTest: number | null; // same for the test set
   recordMargins: boolean; // also store each example's correct-class logit minus the best other logit
   backend: BackendName; // TensorFlow.js backend; auto picks the fastest available
-  workers: number; // trial-running processes on this machine
+  workers: number | 'auto'; // trial-running processes on this machine; auto = one per GPU on a GPU backend, else per usable CPU (train/resources.ts)
   ensemble: number | 'auto'; // trials trained together as one stacked computation in a process (mlp, cnn, linear-probe); 1 = one at a time; auto = the model's measured best (models/registry.ts)
   trainer: string | null; // shell command of an external trainer run once per trial instead of a built-in model (README, "Any trainer"); null = built-in
   trainerVersion: string | null; // what the trainer answered when asked its version (set by `memorize train`, hashed); null = none
@@ -81,7 +81,7 @@ export const DEFAULT_CONFIG: Config = {
   limitTest: null,
   recordMargins: false,
   backend: 'auto',
-  workers: availableParallelism(),
+  workers: 'auto',
   ensemble: 'auto',
   trainer: null,
   trainerVersion: null,
@@ -168,7 +168,7 @@ const RULES: Record<Exclude<keyof Config, 'synthetic'>, FieldRule> = {
   limitTest: nullOr(integerFrom(1)),
   recordMargins: boolean,
   backend: oneOf(BACKEND_NAMES),
-  workers: (v) => (Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_WORKERS ? undefined : `an integer in [1, ${MAX_WORKERS}] (4 x the ${availableParallelism()} cores here: each worker is a process that trains on one core and holds its own copy of the data and model, about 200 MB)`),
+  workers: (v) => (v === 'auto' || (Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_WORKERS) ? undefined : `auto or an integer in [1, ${MAX_WORKERS}] (4 x the ${availableParallelism()} cores here: each worker is a process that trains on one core and holds its own copy of the data and model, about 200 MB)`),
   ensemble: (v) => (v === 'auto' || integerFrom(1)(v) === undefined ? undefined : 'auto or an integer >= 1'),
   trainer: nullOr(nonEmptyString),
   trainerVersion: nullOr(nonEmptyString),

@@ -67,7 +67,7 @@ async function runSection(d: ReportData): Promise<string> {
     ['trials', `${trials.finished} finished of ${trials.requested} requested; the estimates use ${d.estimates.trials} (${d.estimates.trialRange === 'all' ? 'all finished' : `trials ${d.estimates.trialRange}`})`],
     ['subset size m', `${m.m} of ${m.dataset.n} (${fixed(m.m / m.dataset.n, 2)}); seed ${m.seed}`],
     ['backend', [...trials.backends].join('; ') || 'n/a'],
-    ['training time', `${fixed(spent, 1)} s summed over the trials read, ${fixed(spent / trials.seconds.length, 2)} s a trial: ${Math.round((3600 * trials.seconds.length) / spent).toLocaleString('en-US')} trials/hour per worker process (${config.workers} worker(s) configured)`],
+    ['training time', `${fixed(spent, 1)} s summed over the trials read, ${fixed(spent / trials.seconds.length, 2)} s a trial: ${Math.round((3600 * trials.seconds.length) / spent).toLocaleString('en-US')} trials/hour per worker process (${config.workers === 'auto' ? '--workers auto' : `${config.workers} worker(s)`} configured)`],
     ['mean test accuracy', fixed(sum(trials.testAccuracy) / trials.testAccuracy.length)],
     ['run directory', `${d.runDir} (config hash ${m.configHash.slice(0, 12)}, made ${m.createdAt})`],
   ];

@@ -27,6 +27,13 @@ export interface FailedTrial {
   failure: string;
 }
 
+/** Tests only: MEMORIZE_TEST_TRIAL_DELAY_MS makes each trial take that much longer (1-NN trials take
+ * milliseconds), so that a test can cancel, kill, stop or requeue a run while its trials are in flight. */
+function testTrialDelay(trials: number): Promise<void> {
+  const ms = Number(process.env['MEMORIZE_TEST_TRIAL_DELAY_MS'] ?? 0) * trials;
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
+
 export class TrialExecutor {
   private constructor(
     private readonly context: TrialContext,
@@ -63,6 +70,7 @@ export class TrialExecutor {
   async run(ks: readonly number[]): Promise<(TrialRecord | FailedTrial)[]> {
     let records: TrialRecord[];
     try {
+      await testTrialDelay(ks.length);
       records = await runTrials(ks, this.context);
     } catch (error) {
       if (error instanceof TrialFailure) return [{ trial: error.trial, failure: error.message }];

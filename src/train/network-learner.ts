@@ -15,6 +15,7 @@ import { fitPredictNetworks } from './network-trials.js';
 import { scheduleFor } from './schedule.js';
 import { fitNetworks, type FitSettings, type StepBatch } from './sgd.js';
 import { makeRandom } from './seeds.js';
+import { trainingHooks } from './training-hooks.js';
 
 /** Per-channel mean and standard deviation of the training images, on the 0..1 scale. */
 export function channelStatistics(split: Split, channels: number): { mean: number[]; std: number[] } {
@@ -98,7 +99,7 @@ export class NetworkLearner implements Learner {
   private settings(examples: number, epochs: number): FitSettings {
     const { config } = this;
     const stepsPerEpoch = Math.ceil(examples / config.batchSize);
-    return { epochs, batchSize: config.batchSize, momentum: config.momentum, learningRate: scheduleFor(config, epochs, stepsPerEpoch) };
+    return { epochs, batchSize: config.batchSize, momentum: config.momentum, learningRate: scheduleFor(config, epochs, stepsPerEpoch), ...trainingHooks() };
   }
 
   /** Runs `train`, turning wasm's abort (a failed malloc: its heap is gone with it) into a UsageError that says what to lower. */

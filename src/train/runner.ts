@@ -1,12 +1,13 @@
-// Runs a list of pending trials on `workers` processes: in this process when there is one worker,
-// otherwise in forked worker processes that each set up once and then take trials from a shared queue,
-// in groups of up to the ensemble size (trained together). Each trial file is written atomically by whoever ran it,
-// so a killed run loses only the trials in flight.
-import { fork, type ChildProcess } from 'node:child_process';
+// Runs a list of pending trials on worker processes (scheduler.ts), in groups of up to the ensemble size
+// (trained together), each group claimed first (claims.ts). Each trial file is written atomically by whoever
+// ran it, so a killed run loses only the trials in flight. Also the messages between parent and workers.
 import { UsageError } from '../errors.js';
-import { ensembleSize } from '../models/registry.js';
-import { TrialExecutor, type ExecutorSetup } from './executor.js';
-import { mayUseCuda, nvidiaSmiGpus, visibleGpus, workerEnv } from './worker-env.js';
+import { checkModelSettings, ensembleSize } from '../models/registry.js';
+import type { TrialExecutor, ExecutorSetup } from './executor.js';
+import { mayUseGpu, usableCpus, workerCount } from './resources.js';
+import { scheduleTrials, type SchedulerOptions, type SchedulerResult } from './scheduler.js';
+import type { EpochReport } from './training-hooks.js';
+import { allocatedGpus, nvidiaSmiGpus } from './worker-env.js';
 
 /** What the runner reports after each finished trial. */
 export interface TrialDone {
@@ -19,17 +20,11 @@ export interface TrialDone {
 }
 
 export type WorkerRequest = { type: 'setup'; setup: ExecutorSetup } | { type: 'run'; trials: number[] } | { type: 'stop' };
-export type WorkerReply = { type: 'ready' } | { type: 'done'; trials: TrialDone[] } | { type: 'failed'; message: string; usage: boolean };
+export type WorkerReply = { type: 'ready' } | { type: 'done'; trials: TrialDone[] } | { type: 'epoch'; report: EpochReport } | { type: 'failed'; message: string; usage: boolean };
 
 /** Turns a worker's failure report back into the error it was. */
 export function failureFromReply(reply: { message: string; usage: boolean }): Error {
   return reply.usage ? new UsageError(reply.message) : new Error(reply.message);
-}
-
-/** A worker killed from outside (the out-of-memory killer, a scheduler, a user): the user's to fix, not a bug. */
-function killedWorker(pid: number | undefined, signal: NodeJS.Signals): UsageError {
-  const oom = signal === 'SIGKILL' ? ' (often the out-of-memory killer: try fewer --workers or a smaller --ensemble or --batch-size)' : '';
-  return new UsageError(`worker process ${pid} was killed by ${signal}${oom}; the finished trials are kept: rerun \`memorize train\` to resume`);
 }
 
 /** Runs one group in `executor` and describes each finished trial. */
@@ -54,59 +49,23 @@ export function groupTrials(pending: readonly number[], size: number, workers: n
   return groups;
 }
 
-async function runInProcess(setup: ExecutorSetup, groups: number[][], onDone: (done: TrialDone) => void): Promise<void> {
-  const executor = await TrialExecutor.create(setup);
-  try {
-    for (const group of groups) (await runGroup(executor, group)).forEach(onDone);
-  } finally {
-    executor.dispose();
-  }
-}
+/** How a run of pending trials is controlled: claims, stop requests, timeouts, and what to tell whom. */
+export type RunControl = Omit<SchedulerOptions, 'setup' | 'pending' | 'workers' | 'inProcess' | 'groupSize' | 'gpus'>;
 
-function runInWorkers(setup: ExecutorSetup, groups: number[][], workers: number, onDone: (done: TrialDone) => void): Promise<void> {
-  const queue = [...groups];
-  const children: ChildProcess[] = [];
-  const { backend } = setup.config;
-  const gpus = mayUseCuda(backend) ? visibleGpus(process.env, nvidiaSmiGpus) : [];
-  return new Promise<void>((resolve, reject) => {
-    let running = 0;
-    let failed = false;
-    const fail = (error: Error): void => {
-      if (failed) return;
-      failed = true;
-      for (const child of children) child.kill();
-      reject(error);
-    };
-    const next = (child: ChildProcess): void => {
-      const trials = queue.shift();
-      child.send(trials === undefined ? { type: 'stop' } : ({ type: 'run', trials } satisfies WorkerRequest));
-    };
-    for (let w = 0; w < workers; w++) {
-      const env = workerEnv(w, process.env, backend, gpus); // one GPU per worker for tfjs-node-gpu
-      const child = fork(new URL('./worker.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env });
-      children.push(child);
-      running++;
-      child.on('message', (reply: WorkerReply) => {
-        if (reply.type === 'failed') return fail(failureFromReply(reply));
-        if (reply.type === 'done') reply.trials.forEach(onDone);
-        next(child);
-      });
-      child.on('exit', (code, signal) => {
-        running--;
-        if (signal !== null && !failed) return fail(killedWorker(child.pid, signal));
-        if (code !== 0) return fail(new Error(`worker process ${child.pid} exited with ${signal ?? `code ${code}`}`));
-        if (running === 0 && !failed) resolve();
-      });
-      child.send({ type: 'setup', setup } satisfies WorkerRequest);
-    }
-  });
-}
-
-/** Runs `pending` trials in groups of up to the ensemble size; calls onDone after each trial is written. */
-export async function runPendingTrials(setup: ExecutorSetup, pending: number[], workers: number, onDone: (done: TrialDone) => void): Promise<void> {
-  const groups = groupTrials(pending, ensembleSize(setup.config), workers);
-  const processes = Math.min(workers, groups.length);
-  if (processes === 0) return;
-  if (processes === 1) return runInProcess(setup, groups, onDone);
-  return runInWorkers(setup, groups, processes, onDone);
+/** Runs `pending` trials in groups of up to the ensemble size on as many workers as asked (or as this process
+ * may use), claiming each group first; calls onDone after each trial is written. */
+export async function runPendingTrials(setup: ExecutorSetup, pending: number[], control: RunControl): Promise<SchedulerResult & { workers: number }> {
+  const { config } = setup;
+  const gpus = mayUseGpu(config.backend) ? allocatedGpus(process.env, nvidiaSmiGpus) : [];
+  const wanted = workerCount(config.workers, config.backend, usableCpus(process.env), gpus, Infinity);
+  const groups = groupTrials(pending, ensembleSize(config), wanted);
+  const workers = Math.min(wanted, groups.length);
+  // Instant trials (1-NN) run in this process; anything longer in forked workers, whose parent stays free to
+  // renew claims, watch for stalls and handle signals.
+  // (The tests' trial delay, see executor.ts, makes 1-NN trials slow: they then run in a worker like any slow trial.)
+  const instant = checkModelSettings(config).kind === 'nearest-neighbour' && process.env['MEMORIZE_TEST_TRIAL_DELAY_MS'] === undefined;
+  const inProcess = workers === 1 && config.trainer === null && instant;
+  const groupSize = groups[0]?.length ?? 1;
+  const result = await scheduleTrials({ ...control, setup, pending, workers, inProcess, groupSize, gpus });
+  return { ...result, workers };
 }

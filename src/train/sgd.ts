@@ -6,14 +6,45 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Networks } from './networks.js';
 import { makeRandom, shuffled } from './seeds.js';
+import type { TrainingHooks } from './training-hooks.js';
 
 const PREDICT_ROWS = 1024; // forward rows per prediction pass, over all K networks
 
-export interface FitSettings {
+export interface FitSettings extends TrainingHooks {
   epochs: number;
   batchSize: number;
   momentum: number;
   learningRate: (step: number) => number; // the schedule
+}
+
+/** Sums of one epoch's losses and right predictions, kept on the device (one read per epoch, when reported). */
+class EpochTally {
+  private loss = tf.keep(tf.scalar(0));
+  private correct = tf.keep(tf.scalar(0, 'int32'));
+  private started = performance.now();
+
+  add(cost: tf.Scalar | null, logits: tf.Tensor, labels: tf.Tensor): void {
+    const [loss, correct] = [this.loss, this.correct];
+    if (cost) this.loss = tf.keep(loss.add(cost));
+    this.correct = tf.keep(correct.add(tf.argMax(logits, -1).equal(labels).sum()));
+    if (cost) loss.dispose();
+    correct.dispose();
+  }
+
+  /** Reports the epoch and starts the next; loss and accuracy are NaN where reads must be asynchronous (webgpu). */
+  report(epoch: number, settings: FitSettings, steps: number, rows: number, networks: number): void {
+    const readable = tf.getBackend() !== 'webgpu';
+    const loss = readable ? this.loss.dataSync()[0]! / steps / networks : NaN;
+    const accuracy = readable ? this.correct.dataSync()[0]! / rows : NaN;
+    settings.afterEpoch?.({ epoch: epoch + 1, epochs: settings.epochs, loss, accuracy, seconds: (performance.now() - this.started) / 1000 });
+    this.dispose();
+    [this.loss, this.correct, this.started] = [tf.keep(tf.scalar(0)), tf.keep(tf.scalar(0, 'int32')), performance.now()];
+  }
+
+  dispose(): void {
+    this.loss.dispose();
+    this.correct.dispose();
+  }
 }
 
 /** What one of the networks trains on: its examples, and the seed of its batch order. */
@@ -45,28 +76,38 @@ export function fitNetworks(
   }
   const optimizer = tf.train.momentum(0, settings.momentum);
   const randoms = runs.map((run) => makeRandom('memorize', 'order', run.seed));
+  const tally = settings.afterEpoch ? new EpochTally() : undefined; // only when someone reads it
   try {
     let step = 0;
     for (let epoch = 0; epoch < settings.epochs; epoch++) {
       const orders = runs.map((run, k) => shuffled(run.indices, randoms[k]!));
+      const firstStep = step;
       for (let start = 0; start < size; start += settings.batchSize, step++) {
         optimizer.setLearningRate(settings.learningRate(step));
         const batches = orders.map((order) => order.subarray(start, start + settings.batchSize));
         const all = batches.length === 1 ? batches[0]! : concatenated(batches);
         tf.tidy(() => {
           const x = inputs({ perNetwork: batches, all }, step); // [K * b, ...input shape]
-          const y = tf.oneHot(tf.gather(labels, tf.tensor1d(all, 'int32')), numClasses); // [K * b, classes]
-          optimizer.minimize(() => {
+          const batchLabels = tf.gather(labels, tf.tensor1d(all, 'int32'));
+          const y = tf.oneHot(batchLabels, numClasses); // [K * b, classes]
+          let kept: tf.Tensor | undefined; // the step's logits, kept out of the tape's tidy for the tally
+          const cost = optimizer.minimize(() => {
             const logits = networks.trainingLogits(x);
+            if (tally) kept = tf.keep(logits);
             // Sum over networks of each one's mean over its b examples (for K = 1, tfjs's default mean).
             const loss = tf.losses.softmaxCrossEntropy(y, logits, undefined, undefined, tf.Reduction.SUM).div(batches[0]!.length);
             const penalty = networks.penalty();
             return (penalty ? tf.add(loss, penalty) : loss) as tf.Scalar;
-          }, false, networks.variables);
+          }, tally !== undefined, networks.variables);
+          if (tally && kept) tally.add(cost, kept, batchLabels);
+          kept?.dispose();
         });
+        settings.afterStep?.();
       }
+      tally?.report(epoch, settings, step - firstStep, size * runs.length, runs.length);
     }
   } finally {
+    tally?.dispose();
     optimizer.dispose();
     // tfjs 4.22's MomentumOptimizer.dispose() skips SGDOptimizer's learning-rate scalar `c`: one leaked tensor a trial.
     (optimizer as unknown as { c?: tf.Scalar }).c?.dispose();

@@ -14,11 +14,13 @@ export function parseNvidiaSmiList(output: string): string[] {
   return output.split('\n').flatMap((line) => /^GPU (\d+):/.exec(line)?.slice(1, 2) ?? []);
 }
 
-/** The GPUs workers may be spread over: the entries of an existing CUDA_VISIBLE_DEVICES (ids, UUIDs or MIG
- * names, kept as they are), else those `listGpus` finds; empty when there are none. */
-export function visibleGpus(env: NodeJS.ProcessEnv, listGpus: () => string[]): string[] {
+/** The GPUs this process may spread workers over: the entries of CUDA_VISIBLE_DEVICES (ids, UUIDs or MIG names,
+ * kept as they are) when set; none under Slurm (SLURM_JOB_ID) with it unset, since Slurm sets it for the GPUs it
+ * allocated (--gres=gpu:N) and every GPU of the node would include other users'; else those `listGpus` finds. */
+export function allocatedGpus(env: NodeJS.ProcessEnv, listGpus: () => string[]): string[] {
   const visible = env['CUDA_VISIBLE_DEVICES'];
-  if (visible !== undefined) return visible.split(',').map((id) => id.trim()).filter((id) => id !== '');
+  if (visible !== undefined) return visible.split(',').map((id) => id.trim()).filter((id) => id !== '' && id !== 'NoDevFiles');
+  if (env['SLURM_JOB_ID'] !== undefined) return [];
   return listGpus();
 }
 

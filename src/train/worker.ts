@@ -1,12 +1,16 @@
-// Entry point of a worker process: sets up once, then runs the trials the parent sends, one at a time.
+// Entry point of a worker process: sets up once, then runs the groups of trials the parent sends, one at a time,
+// reporting each epoch. SIGTERM and SIGINT are the parent's to handle (it decides what may finish); a worker
+// whose parent is gone (closed channel, or a new parent pid, checked after every training step) stops.
 import { UsageError } from '../errors.js';
 import { TrialExecutor } from './executor.js';
 import { runGroup, type WorkerReply, type WorkerRequest } from './runner.js';
+import { setTrainingHooks } from './training-hooks.js';
 
 let executor: TrialExecutor | undefined;
+const parent = process.ppid;
 
 function reply(message: WorkerReply): void {
-  process.send?.(message);
+  if (process.connected) process.send?.(message);
 }
 
 function failed(error: unknown): void {
@@ -27,9 +31,19 @@ async function handle(request: WorkerRequest): Promise<void> {
   }
 }
 
+setTrainingHooks({
+  afterStep: () => {
+    if (process.ppid !== parent) process.exit(0); // the parent died: its claims lapse, this group is not written
+  },
+  afterEpoch: (report) => reply({ type: 'epoch', report }),
+});
+
 process.on('message', (request: WorkerRequest) => {
   handle(request).catch(failed);
 });
+process.on('SIGTERM', () => undefined);
+process.on('SIGINT', () => undefined);
+process.on('SIGUSR2', () => process.exit(0)); // the parent stops this worker now (its group is not written)
 
-// A parent that dies (killed run) closes the channel: stop too, leaving finished trial files as they are.
+// A parent that dies (killed run) or stops this worker closes the channel: stop too, leaving finished trial files as they are.
 process.on('disconnect', () => process.exit(0));

@@ -1,7 +1,7 @@
 // Each forked worker's environment: one GPU per worker (round-robin) and memory growth for CUDA backends.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseNvidiaSmiList, visibleGpus, workerEnv } from '../../src/train/worker-env.js';
+import { parseNvidiaSmiList, allocatedGpus, workerEnv } from '../../src/train/worker-env.js';
 
 const SMI = `GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-aaaa)
 GPU 1: NVIDIA H100 80GB HBM3 (UUID: GPU-bbbb)
@@ -16,9 +16,15 @@ test('nvidia-smi -L: one id per GPU line', () => {
 
 test('an existing CUDA_VISIBLE_DEVICES list wins over nvidia-smi', () => {
   const never = () => assert.fail('nvidia-smi not consulted');
-  assert.deepEqual(visibleGpus({ CUDA_VISIBLE_DEVICES: '2, 5,7' }, never), ['2', '5', '7']);
-  assert.deepEqual(visibleGpus({ CUDA_VISIBLE_DEVICES: '' }, never), [], 'set but empty: no GPUs');
-  assert.deepEqual(visibleGpus({}, () => ['0', '1']), ['0', '1']);
+  assert.deepEqual(allocatedGpus({ CUDA_VISIBLE_DEVICES: '2, 5,7' }, never), ['2', '5', '7']);
+  assert.deepEqual(allocatedGpus({ CUDA_VISIBLE_DEVICES: '' }, never), [], 'set but empty: no GPUs');
+  assert.deepEqual(allocatedGpus({}, () => ['0', '1']), ['0', '1']);
+});
+
+test('under Slurm only the GPUs Slurm allocated: none without CUDA_VISIBLE_DEVICES, never nvidia-smi', () => {
+  const never = () => assert.fail('nvidia-smi not consulted under Slurm');
+  assert.deepEqual(allocatedGpus({ SLURM_JOB_ID: '12' }, never), []);
+  assert.deepEqual(allocatedGpus({ SLURM_JOB_ID: '12', CUDA_VISIBLE_DEVICES: '3' }, never), ['3']);
 });
 
 const cases: [string, Parameters<typeof workerEnv>, Record<string, string | undefined>][] = [
