@@ -65,7 +65,7 @@ export function seeded(seed: string): () => number {
 }
 
 /** Algorithm 1 for one (membership, correctness) pair of columns over t trials, from the definition. */
-export function bruteForceDifference(member: Uint8Array[], correct: Uint8Array[], i: number, j: number): { value: number; se: number } {
+export function bruteForceDifference(member: Uint8Array[], correct: Uint8Array[], i: number, j: number): { value: number; se: number; atLeast: (theta: number) => boolean } {
   let nIn = 0;
   let nOut = 0;
   let correctIn = 0;
@@ -82,7 +82,11 @@ export function bruteForceDifference(member: Uint8Array[], correct: Uint8Array[]
   const pIn = nIn ? correctIn / nIn : 0.5;
   const pOut = nOut ? correctOut / nOut : 0.5;
   const se = nIn && nOut ? Math.sqrt((pIn * (1 - pIn)) / nIn + (pOut * (1 - pOut)) / nOut) : NaN;
-  return { value: pIn - pOut, se };
+  // value >= theta exactly, for thresholds that are whole hundredths: (a/b - c/d) 100 >= k with integers.
+  const [a, b] = nIn ? [correctIn, nIn] : [1, 2];
+  const [c, d] = nOut ? [correctOut, nOut] : [1, 2];
+  const atLeast = (theta: number) => (a * d - c * b) * 100 >= Math.round(theta * 100) * b * d;
+  return { value: pIn - pOut, se, atLeast };
 }
 
 export const unpack = (view: BitView): Uint8Array =>
@@ -108,11 +112,14 @@ export function column(path: string, name: string): number[] {
 }
 
 /** Asserts that a run's estimates/*.arrow equal brute-force Algorithm 1 over its trial files: mem of every
- * training example, infl of every `inflStride`-th same-class pair, and that every same-class pair is there. */
-export function assertEstimatesMatchBruteForce(runDir: string, inflStride = 7): void {
+ * training example, infl of every `inflStride`-th same-class pair, and that every same-class pair is there;
+ * over the trials `keep` accepts (every one without it). */
+export function assertEstimatesMatchBruteForce(runDir: string, inflStride = 7, keep: (trial: number) => boolean = () => true): void {
   const trainLabels = column(join(runDir, 'train-examples.arrow'), 'label');
   const testLabels = column(join(runDir, 'test-examples.arrow'), 'label');
-  const trials = readTrials(runDir, trainLabels.length, testLabels.length);
+  const all = readTrials(runDir, trainLabels.length, testLabels.length);
+  const kept = <T>(rows: T[]): T[] => rows.filter((_, slot) => keep(all.index[slot]!));
+  const trials = { subset: kept(all.subset), train: kept(all.train), test: kept(all.test) };
   const mem = column(join(runDir, 'estimates', 'memorization.arrow'), 'mem');
   assert.equal(mem.length, trainLabels.length);
   for (let i = 0; i < mem.length; i++) assert.ok(Math.abs(mem[i]! - bruteForceDifference(trials.subset, trials.train, i, i).value) < 1e-5, `mem[${i}]`);

@@ -2,22 +2,20 @@
 // The `memorize` command line: commander wiring only. Each command parses its flags into options,
 // calls the core function of the same name, and prints what it returns. One top-level catch turns a
 // UsageError into one line on stderr and exit code 2; anything else is a bug and keeps its stack.
+// Only the commands that train (train, run, ablate, loo, backends) load TensorFlow.js, on first use.
 import { Command, CommanderError, Option } from 'commander';
 import { AUGMENTATIONS, DEFAULT_CONFIG, BACKEND_NAMES } from '../config/schema.js';
 import { DATASETS } from '../data/registry.js';
-import { MODELS } from '../models/registry.js';
+import { MODEL_DESCRIPTIONS } from '../models/catalog.js';
 import { Interrupted, UsageError } from '../errors.js';
 import { SOURCES, fetchData } from '../commands/data-fetch.js';
-import { ablate } from '../commands/ablate.js';
 import { compare } from '../commands/compare.js';
-import { loo } from '../commands/loo.js';
 import { estimate } from '../commands/estimate.js';
 import { EXPORT_FORMATS, exportRun, type ExportFormat } from '../commands/export.js';
 import { importRun, type LabelSource } from '../commands/import.js';
 import { parseTrialRange } from '../estimate/trial-selection.js';
 import { pairs } from '../commands/pairs.js';
 import { report } from '../commands/report.js';
-import { train } from '../commands/train.js';
 import { status } from '../commands/status.js';
 import { slurmSubmit } from '../commands/slurm.js';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +32,7 @@ const defaultRunDir = (flags: Record<string, unknown>, dataset: string, model: s
 function addTrainOptions(command: Command): Command {
   return command
     .option('--dataset <name>', `data set: ${Object.keys(DATASETS).join(', ')} (default: ${d.dataset})`)
-    .option('--model <name>', `model: ${Object.entries(MODELS).map(([k, v]) => `${k} (${v.description})`).join('; ')} (default: ${d.model})`)
+    .option('--model <name>', `model: ${Object.entries(MODEL_DESCRIPTIONS).map(([k, v]) => `${k} (${v})`).join('; ')} (default: ${d.model})`)
     .option('--config <file>', 'JSON file of settings (see configs/); flags override it, it overrides the defaults')
     .option('--trials <t>', `number of trials t, each trained on a fresh random subset (default: ${d.trials})`)
     .option('--subset-ratio <r>', `subset size m as a fraction of the training set, in (0, 1]; 1 trains every trial on the whole set, for reference runs (default: ${d.subsetRatio})`)
@@ -74,6 +72,7 @@ function addPairOptions(command: Command): Command {
 async function runTrain(flags: Record<string, unknown>, print: (text: string) => void): Promise<boolean> {
   const config = await configFromFlags(flags);
   const runDir = defaultRunDir(flags, config.dataset, config.model);
+  const { train } = await import('../commands/train.js');
   const stop = new StopRequest().install();
   let progress: Progress | undefined;
   let complete = true;
@@ -326,11 +325,15 @@ function buildProgram(print: (text: string) => void): Command {
     .action(async (flags: Record<string, unknown>) => {
       const common = retrainFlags(flags);
       const pairsMode = flags['pairs'] === true;
+      const { ablate } = await import('../commands/ablate.js');
       print(formatAblate(await ablate({ ...common, pairs: pairsMode, thresholds: pairsMode ? [] : parseThresholds('--thresholds', String(flags['thresholds'])) })));
     });
   addRetrainOptions(program.command('loo').description('leave-one-out check of mem_m: examples spread over the mem range, R models with and without each (exact with R = 1 for knn)'), '5')
     .option('--examples <k>', 'training examples to check, spread over the mem range', '20')
-    .action(async (flags: Record<string, unknown>) => print(formatLoo(await loo({ ...retrainFlags(flags), examples: parseInteger('--examples', String(flags['examples']), 1) }))));
+    .action(async (flags: Record<string, unknown>) => {
+      const { loo } = await import('../commands/loo.js');
+      print(formatLoo(await loo({ ...retrainFlags(flags), examples: parseInteger('--examples', String(flags['examples']), 1) })));
+    });
   program
     .command('export')
     .description('write a run\'s estimates for other tools: npz (the authors\' released layout, numpy alone), parquet (DuckDB, pandas, polars), csv (memorization and pairs)')

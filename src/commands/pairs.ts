@@ -2,8 +2,8 @@
 import { UsageError, usageCheck } from '../errors.js';
 import type { InfluenceTable } from '../estimate/estimator.js';
 import { pairPrecision } from '../estimate/ground-truth.js';
-import { countUndefinedPairs, selectPairs, summarizePairs, type PairSummary, type Thresholds } from '../estimate/pairs.js';
-import { pairAgreement } from '../estimate/run-consistency.js';
+import { countUndefinedPairs, selectPairs, summarizePairs, type MemorizationCounts, type PairSummary, type Thresholds } from '../estimate/pairs.js';
+import type { RunEstimates } from '../estimate/run-consistency.js';
 import { splitHalves, type TrialFilter } from '../estimate/trial-selection.js';
 import { createLogger } from '../log.js';
 import { estimateTrials } from './estimate.js';
@@ -53,9 +53,15 @@ async function splitHalf(runDir: RunDirectory, manifest: RunManifest, used: Tria
   const finished = [...(await runDir.listTrials()).keys()];
   const [even, odd] = splitHalves(used);
   if (finished.filter(even).length < 2 || finished.filter(odd).length < 2) return null; // an estimate needs 2 trials
-  const a = await estimateTrials(runDir, manifest, even, 'the even trials');
-  const b = await estimateTrials(runDir, manifest, odd, 'the odd trials');
-  return { jaccard: pairAgreement(a, b, thresholds).jaccard, trials: [a.trials, b.trials] };
+  // Only pairs at theta_infl and up can be selected: each half keeps those alone (no intervals for the rest),
+  // so the two tables differ and the selections are matched by (i, j), not by row.
+  const a = await estimateTrials(runDir, manifest, even, 'the even trials', thresholds.thetaInfl);
+  const b = await estimateTrials(runDir, manifest, odd, 'the odd trials', thresholds.thetaInfl);
+  const selected = (e: RunEstimates): Set<number> => new Set(Array.from(selectPairs(e.memo, e.influence, thresholds), (r) => e.influence.trainIndex[r]! * manifest.dataset.nTest + e.influence.testIndex[r]!));
+  const [inA, inB] = [selected(a), selected(b)];
+  const both = [...inA].filter((key) => inB.has(key)).length;
+  const union = inA.size + inB.size - both;
+  return { jaccard: union > 0 ? both / union : NaN, trials: [a.trials, b.trials] };
 }
 
 /** mem and infl are differences of two probabilities, so a threshold outside [-1, 1] selects all or nothing. */
@@ -77,8 +83,10 @@ export async function pairs(options: PairsOptions): Promise<PairsResult> {
   }
   const { mem } = estimates;
   const c = estimates.influence;
-  const influence: InfluenceTable = { trainIndex: c.train_index as Int32Array, testIndex: c.test_index as Int32Array, infl: c.infl as Float32Array, se: c.se as Float32Array, low: c.ci_low as Float32Array, high: c.ci_high as Float32Array };
-  const rows = selectPairs(mem, influence, options);
+  const m = estimates.memorization;
+  const memo: MemorizationCounts = { se: m.se as Float64Array, nIn: m.n_in as Int32Array, nOut: m.n_out as Int32Array, correctIn: m.correct_in as Int32Array, correctOut: m.correct_out as Int32Array };
+  const influence: InfluenceTable = { trainIndex: c.train_index as Int32Array, testIndex: c.test_index as Int32Array, infl: c.infl as Float32Array, se: c.se as Float32Array, low: c.ci_low as Float32Array, high: c.ci_high as Float32Array, correctIn: c.correct_in as Int32Array, correctOut: c.correct_out as Int32Array };
+  const rows = selectPairs(memo, influence, options);
   const pick = <T extends Int32Array | Float32Array | Float64Array>(column: T, make: (n: number) => T): T => {
     const out = make(rows.length);
     rows.forEach((r, k) => (out[k] = column[r]!));
@@ -101,7 +109,7 @@ export async function pairs(options: PairsOptions): Promise<PairsResult> {
     trials: estimates.trials.length,
     finishedTrials: finished.size,
     ...summarizePairs(influence, rows),
-    undefinedPairs: countUndefinedPairs(mem, influence, options),
+    undefinedPairs: countUndefinedPairs(memo, influence, options),
     splitHalf: await splitHalf(runDir, manifest, (k) => used.has(k), options),
   };
   const train = await runDir.readExamples('train', manifest);

@@ -2,19 +2,22 @@
 // figures and the data set's own examples as images: R/report/index.html. Reads the run's files and its data
 // set (checked against the fingerprint); loads no TensorFlow.js.
 import { mkdir, readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { resolveConfig } from '../config/schema.js';
 import { classNames } from '../data/class-names.js';
 import { DATASETS, loadDataset, type DataOptions } from '../data/registry.js';
 import { UsageError } from '../errors.js';
-import { countUndefined, estimateInfluence, estimateMemorization, selectDefined, type TrialMatrix } from '../estimate/estimator.js';
+import { countUndefined, estimateAll, selectMemorized, type TrialMatrix } from '../estimate/estimator.js';
 import { memorizationBySubpopulationSize } from '../estimate/ground-truth.js';
 import { selectPairs, type Thresholds } from '../estimate/pairs.js';
+import type { TrialFilter } from '../estimate/trial-selection.js';
 import { paletteOf } from '../report/images.js';
 import { renderReport, type ReportData } from '../report/sections.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { readEstimates } from '../store/estimates-files.js';
 import { RunDirectory, type RunManifest } from '../store/run-dir.js';
 import { readColumns } from '../store/tables.js';
+import type { TrialInfo } from '../store/trial-matrix-cache.js';
 import type { AblateResult } from './ablate.js';
 import type { CompareResult } from './compare.js';
 import { readTrialMatrix } from './estimate.js';
@@ -77,15 +80,16 @@ export function countingPoints(t: number): number[] {
   return [...new Set([Math.floor(t / 8), Math.floor(t / 4), Math.floor(t / 2), t])].filter((k) => k >= 2);
 }
 
-/** Examples with mem >= theta_mem and selected pairs, from the first t' trials, for each counting point. */
-function countsAgainstTrials(matrix: TrialMatrix, labels: Int32Array, testLabels: Int32Array, numClasses: number, thresholds: Thresholds): ReportData['countsByTrials'] {
-  return countingPoints(matrix.trials).map((t) => {
-    const prefix: TrialMatrix = { trials: t, subset: matrix.subset.prefix(t), trainCorrect: matrix.trainCorrect.prefix(t), testCorrect: matrix.testCorrect.prefix(t) };
-    const memo = estimateMemorization(prefix);
-    const memorized = selectDefined(memo.mem, memo.se, thresholds.thetaMem);
-    const influence = estimateInfluence(prefix, labels, testLabels, numClasses, { floor: thresholds.thetaInfl, trainRows: memorized });
-    return { trials: t, memorized: memorized.reduce((a, b) => a + b, 0), pairs: selectPairs(memo.mem, influence, thresholds).length };
-  });
+/** Examples with mem >= theta_mem and selected pairs, from the first t' of `trials` (ascending), for each
+ * counting point; `select` masks those trials in the run's matrices. */
+async function countsAgainstTrials(trials: readonly TrialInfo[], select: (keep: TrialFilter) => TrialMatrix, labels: Int32Array, testLabels: Int32Array, numClasses: number, thresholds: Thresholds): Promise<ReportData['countsByTrials']> {
+  const counts: ReportData['countsByTrials'] = [];
+  for (const t of countingPoints(trials.length)) {
+    const first = new Set(trials.slice(0, t).map((info) => info.trial));
+    const { memo, influence } = await estimateAll(select((k) => first.has(k)), labels, testLabels, numClasses, { floor: thresholds.thetaInfl, threads: availableParallelism() });
+    counts.push({ trials: t, memorized: selectMemorized(memo, thresholds.thetaMem).reduce((a, b) => a + b, 0), pairs: selectPairs(memo, influence, thresholds).length });
+  }
+  return counts;
 }
 
 export async function report(options: ReportOptions): Promise<ReportResult> {
@@ -104,11 +108,12 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
   const finished = (await runDir.listTrials()).size;
   const trials: ReportData['trials'] = { finished, requested: manifest.trials, testAccuracy: [], seconds: [], backends: new Set() };
   const used = new Set(estimates.trialList);
-  const { matrix } = await readTrialMatrix(runDir, manifest, (k) => used.has(k), 'the estimates\' trials', (stored) => {
-    trials.testAccuracy.push(stored.testAccuracy);
-    trials.seconds.push(stored.seconds);
-    trials.backends.add(stored.metadata.backend);
-  });
+  const read = await readTrialMatrix(runDir, manifest, (k) => used.has(k), 'the estimates\' trials');
+  for (const info of read.trials) {
+    trials.testAccuracy.push(info.testAccuracy);
+    trials.seconds.push(info.seconds);
+    trials.backends.add(info.backend);
+  }
   const train = await runDir.readExamples('train', manifest);
   const test = await runDir.readExamples('test', manifest);
 
@@ -125,7 +130,7 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     estimates,
     pairs,
     thresholds,
-    countsByTrials: countsAgainstTrials(matrix, train.label, test.label, manifest.dataset.numClasses, thresholds),
+    countsByTrials: await countsAgainstTrials(read.trials, read.select, train.label, test.label, manifest.dataset.numClasses, thresholds),
     compare: await readJson<CompareResult>(runDir.path('compare.json')),
     ablate: await readJson<AblateResult>(runDir.path('ablate.json')),
     ablatePairs: await readJson<AblateResult>(runDir.path('ablate-pairs.json')),

@@ -1,15 +1,19 @@
 // Algorithm 1 of Feldman & Zhang (2020): memorization and influence as differences of conditional
-// accuracies over trials, from bit-packed masks, class block by class block; the n x n' matrix of
-// influences is never held. Pure functions over typed arrays.
+// accuracies over trials, from bit-packed masks, class block by class block (on worker threads, with SIMD
+// popcount kernels); the n x n' matrix of influences is never held.
+import { estimateBlocksOnWorkers } from './block-workers.js';
 import { differenceInterval } from './intervals.js';
-import { TrialBits } from './trial-bits.js';
+import { PopcountKernel } from './bit-kernels.js';
+import { atLeast, type DifferenceTest } from './rational.js';
+import type { TrialBits } from './trial-bits.js';
 
-/** The t trials of a run, example-major. */
+/** The trials of a run, example-major. */
 export interface TrialMatrix {
-  trials: number; // t
+  trials: number; // t: trials used (the set bits of `mask`, or every slot)
   subset: TrialBits; // [n] bit k: i in I_k
   trainCorrect: TrialBits; // [n] bit k: h_k(x_i) = y_i
   testCorrect: TrialBits; // [n'] bit k: h_k(x'_j) = y'_j
+  mask?: Uint32Array; // [stride] the slots an analysis uses (estimate --trials, split halves); absent: all
 }
 
 /** A difference of two conditional Bernoulli means with its standard error. */
@@ -33,26 +37,8 @@ export interface Memorization {
   high: Float64Array;
   nIn: Int32Array; // trials with i in the subset
   nOut: Int32Array; // trials without i
-}
-
-/** mem(i) = P[h(x_i) = y_i | i in I] - P[h(x_i) = y_i | i not in I], for every training example. */
-export function estimateMemorization(matrix: TrialMatrix): Memorization {
-  const n = matrix.subset.rows;
-  const result: Memorization = { mem: new Float64Array(n), se: new Float64Array(n), low: new Float64Array(n), high: new Float64Array(n), nIn: new Int32Array(n), nOut: new Int32Array(n) };
-  for (let i = 0; i < n; i++) {
-    const nIn = matrix.subset.countRow(i);
-    const correctIn = matrix.subset.countBoth(i, matrix.trainCorrect, i);
-    const correctOut = matrix.trainCorrect.countRow(i) - correctIn;
-    const d = conditionalDifference(correctIn, nIn, correctOut, matrix.trials - nIn);
-    result.mem[i] = d.value;
-    result.se[i] = d.se;
-    const interval = differenceInterval(correctIn, nIn, correctOut, matrix.trials - nIn);
-    result.low[i] = interval.low;
-    result.high[i] = interval.high;
-    result.nIn[i] = nIn;
-    result.nOut[i] = matrix.trials - nIn;
-  }
-  return result;
+  correctIn: Int32Array; // of those, trials with h(x_i) = y_i: mem = correctIn/nIn - correctOut/nOut exactly
+  correctOut: Int32Array;
 }
 
 /** Influence estimates of same-class (train i, test j) pairs, as parallel columns. */
@@ -63,13 +49,13 @@ export interface InfluenceTable {
   se: Float32Array;
   low: Float32Array; // 95% interval (Newcombe-Wilson), never a point
   high: Float32Array;
+  correctIn: Int32Array; // trials with i in the subset and h(x'_j) = y'_j (n_in, n_out: those of i)
+  correctOut: Int32Array; // trials without i and h(x'_j) = y'_j
 }
 
 export interface InfluenceOptions {
-  /** Keep only pairs with infl >= floor (-Infinity keeps every same-class pair). */
+  /** Keep only pairs with infl >= floor, decided exactly on the counts (-Infinity keeps every same-class pair). */
   floor: number;
-  /** Only the training examples i with trainRows[i] = 1 (default: every one). */
-  trainRows?: Uint8Array;
 }
 
 /** Indices of each class, in ascending order. */
@@ -82,69 +68,138 @@ export function indicesByClass(labels: Int32Array, numClasses: number): Int32Arr
   return groups;
 }
 
-/** Growable parallel columns, so the output never needs an upper bound in advance. */
-class InfluenceBuilder {
-  private length = 0;
-  private table: InfluenceTable = { trainIndex: new Int32Array(1024), testIndex: new Int32Array(1024), infl: new Float32Array(1024), se: new Float32Array(1024), low: new Float32Array(1024), high: new Float32Array(1024) };
-
-  push(i: number, j: number, infl: number, se: number, low: number, high: number): void {
-    if (this.length === this.table.trainIndex.length) this.grow();
-    const k = this.length++;
-    this.table.trainIndex[k] = i;
-    this.table.testIndex[k] = j;
-    this.table.infl[k] = infl;
-    this.table.se[k] = se;
-    this.table.low[k] = low;
-    this.table.high[k] = high;
-  }
-
-  private grow(): void {
-    const size = this.table.trainIndex.length * 2;
-    const grown = <T extends Int32Array | Float32Array>(old: T, make: (n: number) => T): T => {
-      const next = make(size);
-      next.set(old);
-      return next;
-    };
-    this.table = {
-      trainIndex: grown(this.table.trainIndex, (s) => new Int32Array(s)),
-      testIndex: grown(this.table.testIndex, (s) => new Int32Array(s)),
-      infl: grown(this.table.infl, (s) => new Float32Array(s)),
-      se: grown(this.table.se, (s) => new Float32Array(s)),
-      low: grown(this.table.low, (s) => new Float32Array(s)),
-      high: grown(this.table.high, (s) => new Float32Array(s)),
-    };
-  }
-
-  finish(): InfluenceTable {
-    const k = this.length;
-    const t = this.table;
-    return { trainIndex: t.trainIndex.slice(0, k), testIndex: t.testIndex.slice(0, k), infl: t.infl.slice(0, k), se: t.se.slice(0, k), low: t.low.slice(0, k), high: t.high.slice(0, k) };
-  }
+/** One unit of work: some training examples of one class against every test example of that class. */
+export interface ClassBlock {
+  trainRows: Int32Array;
+  testRows: Int32Array;
 }
 
-/** infl(i, j) for every pair with y_i = y'_j (and infl >= floor), one class block at a time:
- * the in-subset correct count of (i, j) is popcount(subset_i AND testCorrect_j). */
-export function estimateInfluence(matrix: TrialMatrix, trainLabels: Int32Array, testLabels: Int32Array, numClasses: number, options: InfluenceOptions): InfluenceTable {
-  const trainByClass = indicesByClass(trainLabels, numClasses);
-  const testByClass = indicesByClass(testLabels, numClasses);
-  const testCorrectTotal = Int32Array.from({ length: matrix.testCorrect.rows }, (_, j) => matrix.testCorrect.countRow(j));
-  const builder = new InfluenceBuilder();
-  for (let c = 0; c < numClasses; c++) {
-    for (const i of trainByClass[c]!) {
-      if (options.trainRows && !options.trainRows[i]) continue;
-      const nIn = matrix.subset.countRow(i);
-      const nOut = matrix.trials - nIn;
-      for (const j of testByClass[c]!) {
-        const correctIn = matrix.subset.countBoth(i, matrix.testCorrect, j);
-        const correctOut = testCorrectTotal[j]! - correctIn;
-        const d = conditionalDifference(correctIn, nIn, correctOut, nOut);
-        if (d.value < options.floor) continue;
-        const interval = differenceInterval(correctIn, nIn, correctOut, nOut);
-        builder.push(i, j, d.value, d.se, interval.low, interval.high);
-      }
-    }
+/** At most this many (train, test) counts in one block (16 MiB), and this many training rows. */
+const MAX_BLOCK_PAIRS = 1 << 22;
+const MAX_BLOCK_ROWS = 4096;
+
+/** The class blocks of a data set, in class order, each class's training examples in ascending slices. */
+export function classBlocks(trainLabels: Int32Array, testLabels: Int32Array, numClasses: number): ClassBlock[] {
+  const train = indicesByClass(trainLabels, numClasses);
+  const test = indicesByClass(testLabels, numClasses);
+  return train.flatMap((rows, c) => {
+    const testRows = test[c]!;
+    const size = Math.max(1, Math.min(MAX_BLOCK_ROWS, Math.floor(MAX_BLOCK_PAIRS / Math.max(1, testRows.length))));
+    return Array.from({ length: Math.ceil(rows.length / size) }, (_, b) => ({ trainRows: rows.subarray(b * size, (b + 1) * size), testRows }));
+  });
+}
+
+/** What one class block gives: memorization of its training rows (in order) and its kept pairs. */
+export interface BlockEstimates {
+  memo: Memorization;
+  influence: InfluenceTable;
+}
+
+const emptyMemorization = (n: number): Memorization => ({ mem: new Float64Array(n), se: new Float64Array(n), low: new Float64Array(n), high: new Float64Array(n), nIn: new Int32Array(n), nOut: new Int32Array(n), correctIn: new Int32Array(n), correctOut: new Int32Array(n) });
+
+const emptyInfluence = (n: number): InfluenceTable => ({ trainIndex: new Int32Array(n), testIndex: new Int32Array(n), infl: new Float32Array(n), se: new Float32Array(n), low: new Float32Array(n), high: new Float32Array(n), correctIn: new Int32Array(n), correctOut: new Int32Array(n) });
+
+/** The columns of one kind of estimate (mem or infl) that come from its counts. */
+interface EstimateColumns {
+  value: Float64Array | Float32Array;
+  se: Float64Array | Float32Array;
+  low: Float64Array | Float32Array;
+  high: Float64Array | Float32Array;
+  correctIn: Int32Array;
+  correctOut: Int32Array;
+}
+
+/** Row k of `columns` from the counts: p_in - p_out, its standard error and 95% interval, and the counts. */
+function setEstimate(columns: EstimateColumns, k: number, correctIn: number, nIn: number, correctOut: number, nOut: number): void {
+  const d = conditionalDifference(correctIn, nIn, correctOut, nOut);
+  const interval = differenceInterval(correctIn, nIn, correctOut, nOut);
+  columns.value[k] = d.value;
+  columns.se[k] = d.se;
+  columns.low[k] = interval.low;
+  columns.high[k] = interval.high;
+  columns.correctIn[k] = correctIn;
+  columns.correctOut[k] = correctOut;
+}
+
+/** mem of the block's training rows and infl of its pairs (those the floor keeps): the in-subset correct count
+ * of (i, j) is popcount(subset_i AND testCorrect_j), counted by the SIMD kernels. */
+export function estimateBlock(kernel: PopcountKernel, matrix: TrialMatrix, block: ClassBlock, floor: DifferenceTest): BlockEstimates {
+  kernel.reset();
+  const t = matrix.trials;
+  const subset = kernel.gatherRows(matrix.subset.data, block.trainRows, matrix.mask);
+  const trainCorrect = kernel.gatherRows(matrix.trainCorrect.data, block.trainRows, matrix.mask);
+  const testCorrect = kernel.gatherRows(matrix.testCorrect.data, block.testRows, matrix.mask);
+  const nIn = kernel.countRows(subset);
+  const trainCorrectTotal = kernel.countRows(trainCorrect);
+  const trainCorrectIn = kernel.countRows(subset, trainCorrect);
+  const testCorrectTotal = kernel.countRows(testCorrect);
+  const counts = kernel.countPairs(subset, testCorrect); // [na, nb]
+  const na = block.trainRows.length;
+  const nb = block.testRows.length;
+  const memo = emptyMemorization(na);
+  const memColumns: EstimateColumns = { ...memo, value: memo.mem };
+  for (let r = 0; r < na; r++) {
+    memo.nIn[r] = nIn[r]!;
+    memo.nOut[r] = t - nIn[r]!;
+    setEstimate(memColumns, r, trainCorrectIn[r]!, nIn[r]!, trainCorrectTotal[r]! - trainCorrectIn[r]!, t - nIn[r]!);
   }
-  return builder.finish();
+  // The pairs the floor keeps, as positions r * nb + s of `counts`; then exactly that many rows are filled.
+  const positions = new Int32Array(na * nb);
+  let kept = 0;
+  for (let r = 0, at = 0; r < na; r++) {
+    const rowIn = nIn[r]!;
+    for (let s = 0; s < nb; s++, at++) if (floor(counts[at]!, rowIn, testCorrectTotal[s]! - counts[at]!, t - rowIn)) positions[kept++] = at;
+  }
+  const influence = emptyInfluence(kept);
+  const inflColumns: EstimateColumns = { ...influence, value: influence.infl };
+  for (let k = 0; k < kept; k++) {
+    const at = positions[k]!;
+    const r = Math.floor(at / nb);
+    const s = at - r * nb;
+    influence.trainIndex[k] = block.trainRows[r]!;
+    influence.testIndex[k] = block.testRows[s]!;
+    setEstimate(inflColumns, k, counts[at]!, nIn[r]!, testCorrectTotal[s]! - counts[at]!, t - nIn[r]!);
+  }
+  return { memo, influence };
+}
+
+/** Concatenates the blocks' results: memorization scattered back to example order, pairs in block order. */
+function assemble(n: number, blocks: readonly ClassBlock[], results: readonly BlockEstimates[]): { memo: Memorization; influence: InfluenceTable } {
+  const memo = emptyMemorization(n);
+  const influence = emptyInfluence(results.reduce((sum, r) => sum + r.influence.infl.length, 0));
+  let offset = 0;
+  results.forEach((result, b) => {
+    const rows = blocks[b]!.trainRows;
+    for (const key of Object.keys(memo) as (keyof Memorization)[]) {
+      const from = result.memo[key];
+      const to = memo[key];
+      rows.forEach((i, r) => (to[i] = from[r]!));
+    }
+    for (const key of Object.keys(influence) as (keyof InfluenceTable)[]) influence[key].set(result.influence[key], offset);
+    offset += result.influence.infl.length;
+  });
+  return { memo, influence };
+}
+
+export interface EstimateOptions extends InfluenceOptions {
+  threads: number; // worker threads over the class blocks; 1 estimates in this thread
+}
+
+/** Algorithm 1: mem(i) = P[h(x_i) = y_i | i in I] - P[h(x_i) = y_i | i not in I] for every training example,
+ * and infl(i, j) for every same-class pair the floor keeps, class block by class block; the n x n' matrix of
+ * influences is never held. */
+export async function estimateAll(matrix: TrialMatrix, trainLabels: Int32Array, testLabels: Int32Array, numClasses: number, options: EstimateOptions): Promise<{ memo: Memorization; influence: InfluenceTable }> {
+  const blocks = classBlocks(trainLabels, testLabels, numClasses);
+  const threads = Math.min(options.threads, blocks.length);
+  let results: BlockEstimates[];
+  if (threads <= 1) {
+    const kernel = new PopcountKernel(matrix.subset.stride);
+    const floor = atLeast(options.floor);
+    results = blocks.map((block) => estimateBlock(kernel, matrix, block, floor));
+  } else {
+    results = await estimateBlocksOnWorkers(matrix, blocks, options.floor, threads);
+  }
+  return assemble(trainLabels.length, blocks, results);
 }
 
 /** Why some estimates are undefined: examples in every trial's subset (n_out = 0) or in none (n_in = 0).
@@ -167,6 +222,14 @@ export function countUndefined(memo: Pick<Memorization, 'nIn' | 'nOut'>): Undefi
 /** 1 where an estimate is defined (finite standard error, both sides observed) and at least `theta`. */
 export function selectDefined(values: ArrayLike<number>, se: ArrayLike<number>, theta: number): Uint8Array {
   return Uint8Array.from({ length: values.length }, (_, r) => (values[r]! >= theta && Number.isFinite(se[r]!) ? 1 : 0));
+}
+
+/** 1 where mem(i) >= theta, decided exactly on the counts, and the estimate is defined (finite standard error). */
+export function selectMemorized(memo: Memorization, theta: number): Uint8Array {
+  const test = atLeast(theta);
+  const selected = new Uint8Array(memo.mem.length);
+  for (let i = 0; i < selected.length; i++) selected[i] = Number.isFinite(memo.se[i]!) && test(memo.correctIn[i]!, memo.nIn[i]!, memo.correctOut[i]!, memo.nOut[i]!) ? 1 : 0;
+  return selected;
 }
 
 /** Number of same-class (train, test) pairs: the size of the full influence table. */

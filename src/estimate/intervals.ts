@@ -28,6 +28,9 @@ export function differenceInterval(correctIn: number, nIn: number, correctOut: n
   const a = wilsonInterval(correctIn, nIn, z);
   const b = wilsonInterval(correctOut, nOut, z);
   const d = pIn - pOut;
-  // Within [-1, 1] exactly; the clamp only removes rounding.
-  return { low: Math.max(-1, d - Math.hypot(pIn - a.low, b.high - pOut)), high: Math.min(1, d + Math.hypot(a.high - pIn, pOut - b.low)) };
+  // Within [-1, 1] exactly; the clamp only removes rounding. sqrt(x^2 + y^2), not Math.hypot (5x slower; the
+  // terms are in [0, 1], so nothing overflows).
+  const lowSide = Math.sqrt((pIn - a.low) ** 2 + (b.high - pOut) ** 2);
+  const highSide = Math.sqrt((a.high - pIn) ** 2 + (pOut - b.low) ** 2);
+  return { low: Math.max(-1, d - lowSide), high: Math.min(1, d + highSide) };
 }

@@ -1,29 +1,47 @@
-// High-influence pair selection (paper section 2): same class, mem >= theta_mem, infl >= theta_infl,
+// High-influence pair selection (paper section 2): same class, mem >= theta_mem, infl >= theta_infl (exactly,
+// on the counts),
 // and the paper's summary counts (supplement C: CIFAR-100 774/101/13 test examples influenced by
 // exactly 1/2/3 training examples).
-import type { InfluenceTable } from './estimator.js';
+import type { InfluenceTable, Memorization } from './estimator.js';
+import { atLeast } from './rational.js';
 
 export interface Thresholds {
   thetaMem: number;
   thetaInfl: number;
 }
 
-const passes = (mem: Float64Array, influence: InfluenceTable, thresholds: Thresholds, r: number): boolean =>
-  influence.infl[r]! >= thresholds.thetaInfl && mem[influence.trainIndex[r]!]! >= thresholds.thetaMem;
+/** What pair selection needs of the memorization estimates: the counts behind mem(i) and its standard error. */
+export type MemorizationCounts = Pick<Memorization, 'se' | 'nIn' | 'nOut' | 'correctIn' | 'correctOut'>;
 
-/** Rows of the (same-class) influence table that pass both thresholds with a defined estimate: a pair whose
+/** 1 for each row of the influence table that passes both thresholds, decided exactly on the counts (a pair at
+ * exactly theta is kept), and 2 for one that passes only through an undefined estimate (NaN standard error). */
+function classifyPairs(memo: MemorizationCounts, influence: InfluenceTable, thresholds: Thresholds): Uint8Array {
+  const memOk = atLeast(thresholds.thetaMem);
+  const inflOk = atLeast(thresholds.thetaInfl);
+  return Uint8Array.from(influence.trainIndex, (i, r) => {
+    const nIn = memo.nIn[i]!;
+    const nOut = memo.nOut[i]!;
+    if (!inflOk(influence.correctIn[r]!, nIn, influence.correctOut[r]!, nOut) || !memOk(memo.correctIn[i]!, nIn, memo.correctOut[i]!, nOut)) return 0;
+    return Number.isFinite(memo.se[i]!) ? 1 : 2;
+  });
+}
+
+/** 1 for each pair selected: same class (every row is), mem >= theta_mem, infl >= theta_infl, defined. A pair whose
  * standard error is NaN (its train example in every subset or in none) is never selected. */
-export function selectPairs(mem: Float64Array, influence: InfluenceTable, thresholds: Thresholds): Int32Array {
+export function selectedPairMask(memo: MemorizationCounts, influence: InfluenceTable, thresholds: Thresholds): Uint8Array {
+  return classifyPairs(memo, influence, thresholds).map((c) => (c === 1 ? 1 : 0));
+}
+
+/** Rows of the influence table selected, as selectedPairMask says. */
+export function selectPairs(memo: MemorizationCounts, influence: InfluenceTable, thresholds: Thresholds): Int32Array {
   const rows: number[] = [];
-  for (let r = 0; r < influence.infl.length; r++) if (passes(mem, influence, thresholds, r) && Number.isFinite(influence.se[r]!)) rows.push(r);
+  classifyPairs(memo, influence, thresholds).forEach((c, r) => c === 1 && rows.push(r));
   return Int32Array.from(rows);
 }
 
 /** Pairs that pass both thresholds only through an undefined estimate (NaN standard error): left out. */
-export function countUndefinedPairs(mem: Float64Array, influence: InfluenceTable, thresholds: Thresholds): number {
-  let count = 0;
-  for (let r = 0; r < influence.infl.length; r++) if (passes(mem, influence, thresholds, r) && !Number.isFinite(influence.se[r]!)) count++;
-  return count;
+export function countUndefinedPairs(memo: MemorizationCounts, influence: InfluenceTable, thresholds: Thresholds): number {
+  return classifyPairs(memo, influence, thresholds).reduce((sum, c) => sum + (c === 2 ? 1 : 0), 0);
 }
 
 export interface PairSummary {

@@ -1,9 +1,9 @@
 // Two runs' estimates on the same data compared as in supplement C (Fig. C.2, eq. 4): J and D of mem and of
-// infl at thresholds 0 to 1, and Pearson correlations. Only defined estimates (finite standard error) are
+// infl at thresholds 0 to 1 (decided exactly on the counts), and Pearson correlations. Only defined estimates (finite standard error) are
 // ever selected or correlated. Pure.
 import { agreement, consistencyThresholds, pearson, type Agreement } from './consistency.js';
-import { selectDefined, type InfluenceTable, type Memorization } from './estimator.js';
-import type { Thresholds } from './pairs.js';
+import { selectDefined, selectMemorized, type InfluenceTable, type Memorization } from './estimator.js';
+import { selectedPairMask, type Thresholds } from './pairs.js';
 
 /** One run's estimates, as the estimator returns them. */
 export interface RunEstimates {
@@ -35,13 +35,6 @@ export const MEMORIZED = 0.25;
 const either = (a: Uint8Array, b: Uint8Array): Uint8Array => a.map((v, r) => v | b[r]!);
 const both = (a: Uint8Array, b: Uint8Array): Uint8Array => a.map((v, r) => v & b[r]!);
 
-/** The pairs one run selects: infl >= thetaInfl and mem of the train example >= thetaMem, both defined. */
-function selectedPairs(run: RunEstimates, thresholds: Thresholds): Uint8Array {
-  const memOk = selectDefined(run.memo.mem, run.memo.se, thresholds.thetaMem);
-  const pairs = selectDefined(run.influence.infl, run.influence.se, thresholds.thetaInfl);
-  return pairs.map((v, r) => v & memOk[run.influence.trainIndex[r]!]!);
-}
-
 function checkSamePairs(a: InfluenceTable, b: InfluenceTable): void {
   if (a.trainIndex.length !== b.trainIndex.length || a.trainIndex.some((i, r) => i !== b.trainIndex[r] || a.testIndex[r] !== b.testIndex[r])) {
     throw new Error('the two influence tables hold different pairs');
@@ -51,7 +44,7 @@ function checkSamePairs(a: InfluenceTable, b: InfluenceTable): void {
 /** J_infl and D_infl of the two runs' selected pairs (eq. 4 with thetaMem as I_infl's mem condition). */
 export function pairAgreement(a: RunEstimates, b: RunEstimates, thresholds: Thresholds): Agreement {
   checkSamePairs(a.influence, b.influence);
-  return agreement(a.influence.infl, b.influence.infl, selectedPairs(a, thresholds), selectedPairs(b, thresholds));
+  return agreement(a.influence.infl, b.influence.infl, selectedPairMask(a.memo, a.influence, thresholds), selectedPairMask(b.memo, b.influence, thresholds));
 }
 
 /** Supplement C's consistency of run A against run B. `memCondition` is eq. 4's mem >= 0.25 condition of
@@ -61,11 +54,11 @@ export function compareEstimates(a: RunEstimates, b: RunEstimates, memCondition:
   const pairsB = b.influence;
   const rows = consistencyThresholds().map((threshold) => ({
     threshold,
-    mem: agreement(a.memo.mem, b.memo.mem, selectDefined(a.memo.mem, a.memo.se, threshold), selectDefined(b.memo.mem, b.memo.se, threshold)),
+    mem: agreement(a.memo.mem, b.memo.mem, selectMemorized(a.memo, threshold), selectMemorized(b.memo, threshold)),
     infl: pairAgreement(a, b, { thetaMem: memCondition ?? -Infinity, thetaInfl: threshold }),
   }));
   const definedMem = both(selectDefined(a.memo.mem, a.memo.se, -Infinity), selectDefined(b.memo.mem, b.memo.se, -Infinity));
-  const memorized = either(selectDefined(a.memo.mem, a.memo.se, memCondition ?? MEMORIZED), selectDefined(b.memo.mem, b.memo.se, memCondition ?? MEMORIZED));
+  const memorized = either(selectMemorized(a.memo, memCondition ?? MEMORIZED), selectMemorized(b.memo, memCondition ?? MEMORIZED));
   const definedPairs = both(selectDefined(pairsA.infl, pairsA.se, -Infinity), selectDefined(pairsB.infl, pairsB.se, -Infinity));
   const memorizedPairs = both(definedPairs, Uint8Array.from(pairsA.trainIndex, (i) => memorized[i]!));
   return {

@@ -3,6 +3,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.js';
 import { UsageError } from '../errors.js';
+import { MODEL_DESCRIPTIONS } from './catalog.js';
 import { buildCnn } from './cnn.js';
 import { buildInceptionSmall } from './inception-small.js';
 import { buildMlp } from './mlp.js';
@@ -23,13 +24,13 @@ export type NetworkEntry = { kind: 'network'; description: string; ensemble: Ens
 export type ModelEntry = NetworkEntry | { kind: 'linear-probe'; description: string; ensemble: Ensemble } | { kind: 'nearest-neighbour'; description: string; ensemble: Ensemble };
 
 export const MODELS: Record<string, ModelEntry> = {
-  mlp: { kind: 'network', description: 'two hidden relu layers of hiddenUnits on raw pixels', ensemble: STACKED, build: (spec, c) => buildMlp(spec, c.hiddenUnits) },
-  cnn: { kind: 'network', description: 'small conv net: 2 x (conv3x3 + max-pool), dense hiddenUnits', ensemble: { stackable: true, auto: 1 }, build: (spec, c) => buildCnn(spec, c.hiddenUnits) },
-  resnet18: { kind: 'network', description: 'ResNet18 with the CIFAR stem (3x3/1 conv, no max-pool)', ensemble: ALONE, build: (spec) => buildResnet18(spec) },
-  resnet50: { kind: 'network', description: 'ResNet50 with the CIFAR stem, the paper\'s CIFAR-100 network', ensemble: ALONE, build: (spec) => buildResnet50(spec) },
-  'inception-small': { kind: 'network', description: 'small Inception of Zhang et al. 2017, the paper\'s MNIST network', ensemble: ALONE, build: (spec) => buildInceptionSmall(spec) },
-  'linear-probe': { kind: 'linear-probe', description: 'linear classifier on the penultimate layer of probeNetwork, trained once on the full training set', ensemble: STACKED },
-  knn: { kind: 'nearest-neighbour', description: '1-nearest-neighbour on raw pixels (Euclidean, ties to the lower index)', ensemble: ALONE },
+  mlp: { kind: 'network', description: MODEL_DESCRIPTIONS.mlp, ensemble: STACKED, build: (spec, c) => buildMlp(spec, c.hiddenUnits) },
+  cnn: { kind: 'network', description: MODEL_DESCRIPTIONS.cnn, ensemble: { stackable: true, auto: 1 }, build: (spec, c) => buildCnn(spec, c.hiddenUnits) },
+  resnet18: { kind: 'network', description: MODEL_DESCRIPTIONS.resnet18, ensemble: ALONE, build: (spec) => buildResnet18(spec) },
+  resnet50: { kind: 'network', description: MODEL_DESCRIPTIONS.resnet50, ensemble: ALONE, build: (spec) => buildResnet50(spec) },
+  'inception-small': { kind: 'network', description: MODEL_DESCRIPTIONS['inception-small'], ensemble: ALONE, build: (spec) => buildInceptionSmall(spec) },
+  'linear-probe': { kind: 'linear-probe', description: MODEL_DESCRIPTIONS['linear-probe'], ensemble: STACKED },
+  knn: { kind: 'nearest-neighbour', description: MODEL_DESCRIPTIONS.knn, ensemble: ALONE },
 };
 
 /** The registry entry of `name`, or a UsageError listing the known models. */

@@ -1,4 +1,4 @@
-// The estimates (format "estimates/2") and pairs (format "pairs/2") files as generations: every file of one
+// The estimates (format "estimates/3") and pairs (format "pairs/2") files as generations: every file of one
 // `memorize estimate` names the same random generation id and the set of trials it used, and pairs.json the
 // sha256 of pairs.arrow, so a reader takes files that belong together or refuses them in one line. Kills
 // and full disks leave an old generation whole, or a mixed set that every reader refuses.
@@ -11,7 +11,8 @@ import { fileSystemError } from './fs-errors.js';
 import type { RunDirectory, RunManifest } from './run-dir.js';
 import { encodeColumns, readColumns, type Column, type Columns } from './tables.js';
 
-export const ESTIMATES_FORMAT = 'estimates/2';
+/** estimates/3 added the counts (correct_in, correct_out) that thresholds are decided on exactly. */
+export const ESTIMATES_FORMAT = 'estimates/3';
 export const PAIRS_FORMAT = 'pairs/2';
 
 /** "0-5,7,9-11" for trials 0..5, 7, 9..11 (ascending). */
@@ -66,28 +67,38 @@ export async function writeEstimates(runDir: RunDirectory, manifest: RunManifest
   return generation;
 }
 
+const MEMORIZATION_COLUMNS = ['label', 'mem', 'se', 'n_in', 'n_out', 'correct_in', 'correct_out'] as const;
+const INFLUENCE_COLUMNS = ['train_index', 'test_index', 'label', 'infl', 'se', 'ci_low', 'ci_high', 'correct_in', 'correct_out'] as const;
+
 /** One generation of estimates as read back and checked. */
 export interface StoredEstimates {
   mem: Float64Array; // [n]
-  memorization: Record<'label' | 'mem' | 'se' | 'n_in' | 'n_out', Column>;
-  influence: Record<'train_index' | 'test_index' | 'label' | 'infl' | 'se' | 'ci_low' | 'ci_high', Column>;
+  memorization: Record<(typeof MEMORIZATION_COLUMNS)[number], Column>;
+  influence: Record<(typeof INFLUENCE_COLUMNS)[number], Column>;
   trials: number[]; // the trials the estimates used
   generation: string;
   influenceFloor: number | null;
   trialRange: string; // the --trials range the estimate was asked for, or all
 }
 
-/** Reads both estimates files and refuses, in one line, a set that does not belong together, belongs to
- * another run, or used trials that are no longer in trials/. */
+/** Reads both estimates files and refuses, in one line, a set of an older format (without the counts), one
+ * that does not belong together, belongs to another run, or used trials that are no longer in trials/. */
 export async function readEstimates(runDir: RunDirectory, manifest: RunManifest, finished: ReadonlyMap<number, string>): Promise<StoredEstimates> {
   const rerun = `run \`memorize estimate --run-dir ${runDir.root}\``;
   const memPath = join(runDir.estimatesDir, 'memorization.arrow');
   const inflPath = join(runDir.estimatesDir, 'influence.arrow');
-  const memFile = await readColumns(memPath, ['label', 'mem', 'se', 'n_in', 'n_out'], `${rerun} first`);
-  const inflFile = await readColumns(inflPath, ['train_index', 'test_index', 'label', 'infl', 'se', 'ci_low', 'ci_high'], `${rerun} first`);
+  // Columns read as optional, so that an older file (which lacks some) is refused for its format, which says why.
+  const read = async <K extends string>(path: string, names: readonly K[]): Promise<{ columns: Record<K, Column>; metadata: Map<string, string> }> => {
+    const { optional, metadata } = await readColumns(path, [], `${rerun} first`, names);
+    const format = metadata.get('memorize.format');
+    if (format !== ESTIMATES_FORMAT) throw new UsageError(`${path} has format ${JSON.stringify(format ?? null)}, not ${ESTIMATES_FORMAT} (older estimates lack the generation that shows the files belong together, or the counts thresholds are decided on); ${rerun} again`);
+    const missing = names.find((name) => optional[name] === undefined);
+    if (missing !== undefined) throw new UsageError(`${path} has no column "${missing}"; ${rerun} again`);
+    return { columns: optional as Record<K, Column>, metadata };
+  };
+  const memFile = await read(memPath, MEMORIZATION_COLUMNS);
+  const inflFile = await read(inflPath, INFLUENCE_COLUMNS);
   for (const [path, file] of [[memPath, memFile], [inflPath, inflFile]] as const) {
-    const format = file.metadata.get('memorize.format');
-    if (format !== ESTIMATES_FORMAT) throw new UsageError(`${path} has format ${JSON.stringify(format ?? null)}, not ${ESTIMATES_FORMAT}, so nothing shows that the estimates files belong together; ${rerun} again`);
     if (file.metadata.get('memorize.config_hash') !== manifest.configHash) throw new UsageError(`${path} belongs to another run (config hash ${(file.metadata.get('memorize.config_hash') ?? '').slice(0, 12)}); ${rerun} again`);
   }
   const generation = memFile.metadata.get('memorize.generation') ?? '';

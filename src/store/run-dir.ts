@@ -76,6 +76,7 @@ export class RunDirectory {
   readonly trialsDir: string;
   readonly estimatesDir: string;
   readonly logsDir: string;
+  readonly cacheDir: string; // the trial-matrix cache (src/store/trial-matrix-cache.ts)
   readonly representationsPath: string; // the linear probe's, see representations-file.ts
   readonly trainerDataDir: string; // an external trainer's data as .npy, see train/external-learner.ts
   readonly trainerWorkDir: string; // an external trainer's per-trial scratch folders
@@ -86,6 +87,7 @@ export class RunDirectory {
     this.trialsDir = join(root, 'trials');
     this.estimatesDir = join(root, 'estimates');
     this.logsDir = join(root, 'logs');
+    this.cacheDir = join(root, 'cache');
     this.representationsPath = join(root, 'probe-representations.arrow');
     this.trainerDataDir = join(root, 'trainer-data');
     this.trainerWorkDir = join(root, 'trainer-work');
@@ -235,7 +237,11 @@ export class RunDirectory {
 
   /** Reads and validates one trial file against the run (sizes, subset size, data, config hash, index, checksum). */
   async readTrial(path: string, trial: number, manifest: RunManifest): Promise<StoredTrial> {
-    const bytes = await onFileSystem(path, () => readFile(path));
+    return this.checkTrial(await onFileSystem(path, () => readFile(path)), path, trial, manifest);
+  }
+
+  /** Decodes and validates the bytes of one trial file, read from `path`, as readTrial does. */
+  checkTrial(bytes: Uint8Array, path: string, trial: number, manifest: RunManifest): StoredTrial {
     const { dataset } = manifest;
     const stored = decodeTrial(bytes, path, { n: dataset.n, nTest: dataset.nTest, m: manifest.m });
     if (stored.trial !== trial) throw new UsageError(`${path} holds trial ${stored.trial}, not ${trial}; ${TRIAL_REMEDY}`);
@@ -252,7 +258,7 @@ export class RunDirectory {
   /** Removes the leftovers of interrupted writes in the run's directories (see removeStaleTemporaries). */
   async removeStaleTemporaries(): Promise<{ files: number; bytes: number }> {
     const total = { files: 0, bytes: 0 };
-    for (const dir of [this.root, this.trialsDir, this.estimatesDir]) {
+    for (const dir of [this.root, this.trialsDir, this.estimatesDir, this.cacheDir]) {
       const removed = await removeStaleTemporaries(dir);
       total.files += removed.files;
       total.bytes += removed.bytes;

@@ -34,7 +34,7 @@ function bruteEstimates(runDir: string, data: Dataset, keep: (k: number) => bool
   const ks = all.index.map((k, slot) => (keep(k) ? slot : -1)).filter((slot) => slot >= 0);
   const subset = ks.map((s) => all.subset[s]!);
   const mem = Array.from({ length: N }, (_, i) => bruteForceDifference(subset, ks.map((s) => all.train[s]!), i, i));
-  const pairsList: { i: number; j: number; value: number; se: number }[] = [];
+  const pairsList: ({ i: number; j: number } & ReturnType<typeof bruteForceDifference>)[] = [];
   for (let i = 0; i < N; i++) {
     for (let j = 0; j < N_TEST; j++) if (data.train.labels[i] === data.test.labels[j]) pairsList.push({ i, j, ...bruteForceDifference(subset, ks.map((s) => all.test[s]!), i, j) });
   }
@@ -64,11 +64,11 @@ test('compare of two knn runs and a split-half equal a brute-force recomputation
     assert.equal(result.sides[0].trials, mode === 'runs' ? 60 : 30);
     let checked = 0;
     for (const row of result.rows) {
-      const memIn = (e: typeof a) => e.mem.map((d) => d.value >= row.threshold && Number.isFinite(d.se));
+      const memIn = (e: typeof a) => e.mem.map((d) => d.atLeast(row.threshold) && Number.isFinite(d.se));
       const m = bruteAgreement(a.mem.map((d) => d.value), b.mem.map((d) => d.value), memIn(a), memIn(b));
       if (m.countA + memIn(b).filter(Boolean).length > 0) assert.ok(Math.abs(row.mem.jaccard - m.jaccard) < 1e-12 && Math.abs(row.mem.meanAbsDifference - m.difference) < 1e-9, `${mode} mem at ${row.threshold}`);
-      // Influence is stored and selected as float32, as in influence.arrow.
-      const pairIn = (e: typeof a) => e.pairs.map((p) => Math.fround(p.value) >= row.threshold && e.mem[p.i]!.value >= 0.25 && Number.isFinite(p.se));
+      // Thresholds are decided exactly on the counts (a pair at exactly 0.15 is kept).
+      const pairIn = (e: typeof a) => e.pairs.map((p) => p.atLeast(row.threshold) && e.mem[p.i]!.atLeast(0.25) && Number.isFinite(p.se));
       const p = bruteAgreement(a.pairs.map((q) => q.value), b.pairs.map((q) => q.value), pairIn(a), pairIn(b));
       assert.equal(row.infl.countA, p.countA, `${mode} pairs of A at ${row.threshold}`);
       if (p.countA > 0) {
@@ -117,7 +117,7 @@ test('estimate --trials uses a range; NaN-SE estimates are never counted nor sel
   assert.equal(summary.undefinedEstimates.neverLeftOut, neverOut.filter(Boolean).length);
   assert.ok(summary.undefinedEstimates.neverLeftOut > 200, `${summary.undefinedEstimates.neverLeftOut} examples never left out`);
   // Those have mem = p_in - 1/2 = 0.5 (knn gets every training example right): none of them may count.
-  const definedMemorized = Array.from({ length: N }, (_, i) => !neverOut[i] && bruteForceDifference(trials.subset, trials.train, i, i).value >= 0.25).filter(Boolean).length;
+  const definedMemorized = Array.from({ length: N }, (_, i) => !neverOut[i] && bruteForceDifference(trials.subset, trials.train, i, i).atLeast(0.25)).filter(Boolean).length;
   assert.equal(summary.memorizedAtQuarter, definedMemorized);
   const selected = await pairs({ runDir, thetaMem: 0.25, thetaInfl: 0.15 });
   assert.ok(selected.summary.undefinedPairs > 1000, `${selected.summary.undefinedPairs} pairs left out`);

@@ -53,17 +53,26 @@ test("Pearson's r equals the textbook formula, over all items and over a kept su
   assert.ok(Number.isNaN(pearson([1, 1, 1], [1, 2, 3])), 'a constant has no correlation');
 });
 
-/** Random estimates of a run over n train and nTest test examples (every pair "same class"), some undefined. */
+/** Random estimates of a run over n train and nTest test examples (every pair "same class"), some undefined, from
+ * random counts with n_in = 97 and n_out = 89: no value lands on a threshold k/20 but 0 and +-1, where float64 is
+ * exact, so the brute force below may compare the float values. */
 function randomRun(seed: string, n: number, nTest: number, base?: RunEstimates): RunEstimates {
   const random = seeded(seed);
-  const mem = Float64Array.from({ length: n }, (_, i) => (base ? base.memo.mem[i]! + (random() - 0.5) * 0.3 : random()));
+  const [nIn, nOut] = [97, 89];
+  const count = (of: number, near?: number) => Math.max(0, Math.min(of, near === undefined ? Math.floor(random() * (of + 1)) : near + Math.floor((random() - 0.5) * 20)));
+  const memIn = Int32Array.from({ length: n }, (_, i) => count(nIn, base?.memo.correctIn[i]));
+  const memOut = Int32Array.from({ length: n }, (_, i) => count(nOut, base?.memo.correctOut[i]));
+  const mem = Float64Array.from(memIn, (c, i) => c / nIn - memOut[i]! / nOut);
   const se = Float64Array.from({ length: n }, (_, i) => (i % 11 === 0 ? NaN : 0.05));
-  const memo: Memorization = { mem, se, low: mem.map((v) => v - 0.1), high: mem.map((v) => v + 0.1), nIn: new Int32Array(n), nOut: new Int32Array(n) };
+  const memo: Memorization = { mem, se, low: mem.map((v) => v - 0.1), high: mem.map((v) => v + 0.1), nIn: new Int32Array(n).fill(nIn), nOut: new Int32Array(n).fill(nOut), correctIn: memIn, correctOut: memOut };
   const rows = n * nTest;
   const trainIndex = Int32Array.from({ length: rows }, (_, r) => Math.floor(r / nTest));
   const testIndex = Int32Array.from({ length: rows }, (_, r) => r % nTest);
-  const infl = Float32Array.from({ length: rows }, (_, r) => (base ? base.influence.infl[r]! + (random() - 0.5) * 0.2 : random() * 0.4));
-  const influence: InfluenceTable = { trainIndex, testIndex, infl, se: Float32Array.from(trainIndex, (i) => se[i]!), low: infl.map((v) => v - 0.1), high: infl.map((v) => v + 0.1) };
+  // infl in about [0, 0.4]: correct_out around 40, correct_in up to 0.4 * 97 more.
+  const correctOut = Int32Array.from({ length: rows }, (_, r) => count(nOut, base?.influence.correctOut[r] ?? 40));
+  const correctIn = Int32Array.from({ length: rows }, (_, r) => count(nIn, base?.influence.correctIn[r] ?? Math.round(((correctOut[r]! / nOut) + random() * 0.4) * nIn)));
+  const infl = Float32Array.from(correctIn, (c, r) => c / nIn - correctOut[r]! / nOut);
+  const influence: InfluenceTable = { trainIndex, testIndex, infl, se: Float32Array.from(trainIndex, (i) => se[i]!), low: infl.map((v) => v - 0.1), high: infl.map((v) => v + 0.1), correctIn, correctOut };
   return { memo, influence };
 }
 

@@ -1,8 +1,9 @@
 // The estimator against a brute-force Algorithm 1 on random masks, the 1/2 rule, and the bit matrices.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { conditionalDifference, countSameClassPairs, estimateInfluence, estimateMemorization, type TrialMatrix } from '../../src/estimate/estimator.js';
-import { TrialBits, popcount32 } from '../../src/estimate/trial-bits.js';
+import { conditionalDifference, countSameClassPairs, estimateAll, type TrialMatrix } from '../../src/estimate/estimator.js';
+import { transposeBitmaps } from '../../src/estimate/bit-kernels.js';
+import { TrialBits } from '../../src/estimate/trial-bits.js';
 import { packBits } from '../../src/store/trial-file.js';
 import { bruteForceDifference, randomMask, seeded } from '../helpers.js';
 
@@ -29,36 +30,50 @@ function toMatrix(trials: { subset: Uint8Array[]; trainCorrect: Uint8Array[]; te
     trainCorrect: new TrialBits(trials.subset[0]!.length, t),
     testCorrect: new TrialBits(trials.testCorrect[0]!.length, t),
   };
-  for (let k = 0; k < t; k++) {
-    matrix.subset.setTrial(k, view(trials.subset[k]!));
-    matrix.trainCorrect.setTrial(k, view(trials.trainCorrect[k]!));
-    matrix.testCorrect.setTrial(k, view(trials.testCorrect[k]!));
+  // Groups of 45 trials straddle word boundaries; production fills whole chunks, 128 trials at a time.
+  for (let k = 0; k < t; k += 45) {
+    const group = (masks: Uint8Array[]) => masks.slice(k, k + 45).map(view);
+    matrix.subset.setTrials(k, group(trials.subset));
+    matrix.trainCorrect.setTrials(k, group(trials.trainCorrect));
+    matrix.testCorrect.setTrials(k, group(trials.testCorrect));
   }
   return matrix;
 }
 
-test('popcount32 counts bits of every width', () => {
-  for (const [x, expected] of [[0, 0], [1, 1], [0xffffffff, 32], [0x80000000, 1], [0x55555555, 16], [0x0f0f0f0f, 16], [-1, 32]] as const) {
-    assert.equal(popcount32(x), expected, `popcount32(${x})`);
+test('transposeBitmaps: bit b of word (r, g) is bit r of bitmap 32 g + b, at any bit offset and row count', () => {
+  const random = seeded('transpose');
+  for (const [count, rows, bitOffset] of [[32, 64, 0], [7, 45, 3], [1, 33, 0], [100, 1000, 13], [128, 70, 0]] as const) {
+    const masks = Array.from({ length: count }, () => randomMask(rows, 0.5, random));
+    const views = masks.map((mask) => {
+      const padded = new Uint8Array(rows + bitOffset);
+      padded.set(mask, bitOffset);
+      return { bytes: packBits(padded), bitOffset, length: rows };
+    });
+    const { words, groups } = transposeBitmaps(views, rows);
+    assert.equal(groups, Math.ceil(count / 32));
+    for (let r = 0; r < rows; r++) {
+      for (let k = 0; k < groups * 32; k++) assert.equal((words[r * groups + (k >>> 5)]! >>> (k & 31)) & 1, k < count ? masks[k]![r] : 0, `rows ${rows}, bitmap ${k}, row ${r}`);
+    }
   }
 });
 
-for (const [t, bitOffset] of [[1, 0], [31, 3], [32, 0], [33, 5], [97, 0]] as const) {
-  test(`memorization and influence equal brute-force Algorithm 1 (t = ${t}, bit offset ${bitOffset})`, () => {
+const one = { floor: -Infinity, threads: 1 };
+
+for (const [t, bitOffset, threads] of [[1, 0, 1], [31, 3, 1], [32, 0, 2], [33, 5, 1], [97, 0, 2], [300, 6, 3]] as const) {
+  test(`memorization and influence equal brute-force Algorithm 1 (t = ${t}, bit offset ${bitOffset}, ${threads} thread(s))`, async () => {
     const n = 23;
     const nTest = 17;
     const trials = randomTrials(t, n, nTest, `est-${t}`);
     const matrix = toMatrix(trials, bitOffset);
-    const memo = estimateMemorization(matrix);
+    const trainLabels = Int32Array.from({ length: n }, (_, i) => i % 3);
+    const testLabels = Int32Array.from({ length: nTest }, (_, j) => (j * 7) % 3);
+    const { memo, influence } = await estimateAll(matrix, trainLabels, testLabels, 3, { floor: -Infinity, threads });
     for (let i = 0; i < n; i++) {
       const expected = bruteForceDifference(trials.subset, trials.trainCorrect, i, i);
       assert.ok(Math.abs(memo.mem[i]! - expected.value) < 1e-12, `mem[${i}]`);
       assert.ok(Object.is(memo.se[i], expected.se) || Math.abs(memo.se[i]! - expected.se) < 1e-12, `se[${i}]`);
       assert.equal(memo.nIn[i]! + memo.nOut[i]!, t);
     }
-    const trainLabels = Int32Array.from({ length: n }, (_, i) => i % 3);
-    const testLabels = Int32Array.from({ length: nTest }, (_, j) => (j * 7) % 3);
-    const influence = estimateInfluence(matrix, trainLabels, testLabels, 3, { floor: -Infinity });
     assert.equal(influence.infl.length, countSameClassPairs(trainLabels, testLabels, 3));
     const seen = new Set<string>();
     for (let r = 0; r < influence.infl.length; r++) {
@@ -75,7 +90,7 @@ for (const [t, bitOffset] of [[1, 0], [31, 3], [32, 0], [33, 5], [97, 0]] as con
   });
 }
 
-test('a condition that holds in no trial counts as 1/2 (supplement A), with an undefined standard error', () => {
+test('a condition that holds in no trial counts as 1/2 (supplement A), with an undefined standard error', async () => {
   // Example 0 is in every subset, example 1 in none; both always predicted right.
   const t = 40;
   const trials = {
@@ -83,7 +98,7 @@ test('a condition that holds in no trial counts as 1/2 (supplement A), with an u
     trainCorrect: Array.from({ length: t }, () => Uint8Array.of(1, 1)),
     testCorrect: Array.from({ length: t }, () => Uint8Array.of(1)),
   };
-  const memo = estimateMemorization(toMatrix(trials));
+  const { memo } = await estimateAll(toMatrix(trials), Int32Array.of(0, 0), Int32Array.of(0), 1, one);
   assert.equal(memo.mem[0], 1 - 0.5); // P[correct | in] = 1, P[correct | out] has no trial: 1/2
   assert.equal(memo.mem[1], 0.5 - 1); // P[correct | in] has no trial: 1/2
   assert.ok(Number.isNaN(memo.se[0]) && Number.isNaN(memo.se[1]));
@@ -97,14 +112,39 @@ test('standard error is that of a difference of two Bernoulli means', () => {
   assert.ok(Math.abs(d.se - Math.sqrt((0.75 * 0.25) / 4 + (0.2 * 0.8) / 5)) < 1e-12);
 });
 
-test('the influence floor keeps exactly the pairs at or above it', () => {
+test('the influence floor keeps exactly the pairs at or above it', async () => {
   const trials = randomTrials(64, 30, 20, 'floor');
   const matrix = toMatrix(trials);
   const labels = new Int32Array(30);
   const testLabels = new Int32Array(20);
-  const all = estimateInfluence(matrix, labels, testLabels, 1, { floor: -Infinity });
-  const kept = estimateInfluence(matrix, labels, testLabels, 1, { floor: 0.2 });
+  const all = (await estimateAll(matrix, labels, testLabels, 1, one)).influence;
+  const kept = (await estimateAll(matrix, labels, testLabels, 1, { floor: 0.2, threads: 2 })).influence;
   assert.equal(kept.infl.length, all.infl.filter((v) => v >= 0.2).length);
   assert.ok(kept.infl.length > 0 && kept.infl.length < all.infl.length);
   assert.ok(kept.infl.every((v) => v >= 0.2));
+});
+
+test('a pair exactly at the floor (infl = 54/900 - 1/100 = 1/20, 0.049999999999999996 in float64) is kept, one count below is not', async () => {
+  // Train example 0 is in 900 of 1000 trials; test 0 is right in 54 of them and in 1 of the 100 others, test 1 in 53 and 1.
+  const t = 1000;
+  const subset = Array.from({ length: t }, (_, k) => Uint8Array.of(k < 900 ? 1 : 0));
+  const testCorrect = Array.from({ length: t }, (_, k) => Uint8Array.of(k < 54 || k === 900 ? 1 : 0, k < 53 || k === 900 ? 1 : 0));
+  const matrix = toMatrix({ subset, trainCorrect: subset, testCorrect });
+  assert.ok(54 / 900 - 1 / 100 < 0.05, 'float64 rounds this pair below the floor');
+  const { influence } = await estimateAll(matrix, Int32Array.of(0), Int32Array.of(0, 0), 1, { floor: 0.05, threads: 1 });
+  assert.deepEqual([...influence.testIndex], [0]);
+  assert.deepEqual([influence.correctIn[0], influence.correctOut[0]], [54, 1]);
+});
+
+test('a trial mask leaves out the other trials exactly as if they were absent', async () => {
+  const trials = randomTrials(70, 12, 9, 'mask');
+  const labels = new Int32Array(12);
+  const testLabels = new Int32Array(9);
+  const full = toMatrix(trials);
+  const mask = new Uint32Array(full.subset.stride);
+  const even = (masks: Uint8Array[]) => masks.filter((_, k) => k % 2 === 0);
+  for (let k = 0; k < 70; k += 2) mask[k >>> 5] = (mask[k >>> 5]! | (1 << (k & 31))) >>> 0;
+  const masked = await estimateAll({ ...full, trials: 35, mask }, labels, testLabels, 1, { floor: -Infinity, threads: 2 });
+  const alone = await estimateAll(toMatrix({ subset: even(trials.subset), trainCorrect: even(trials.trainCorrect), testCorrect: even(trials.testCorrect) }), labels, testLabels, 1, one);
+  assert.deepEqual(masked, alone);
 });

@@ -1,0 +1,183 @@
+;; Bit-matrix kernels of the estimator, assembled by wabt at build time (scripts/assemble-wasm.ts): popcounts in
+;; WebAssembly SIMD (i8x16.popcnt) over rows of bits over trials, `stride` bytes apart, `chunks` v128 each, every
+;; count added to the i32 already in `out`; and the 32 x 32 transposes that turn trial-major bitmaps example-major.
+(module
+  (memory (export "memory") 1)
+
+  ;; Sum of the four i32 lanes.
+  (func $lanes (param $v v128) (result i32)
+    (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $v)) (i32x4.extract_lane 1 (local.get $v)))
+      (i32.add (i32x4.extract_lane 2 (local.get $v)) (i32x4.extract_lane 3 (local.get $v)))))
+
+  ;; Set bits of one v128 as four i32 lanes.
+  (func $bits (param $v v128) (result v128)
+    (i32x4.extadd_pairwise_i16x8_u (i16x8.extadd_pairwise_i8x16_u (i8x16.popcnt (local.get $v)))))
+
+  ;; out[r] += popcount(a_r AND b_r) for r < rows (b = a counts a's rows).
+  (func (export "popcountRows") (param $a i32) (param $b i32) (param $rows i32) (param $stride i32) (param $chunks i32) (param $out i32)
+    (local $r i32) (local $c i32) (local $pa i32) (local $pb i32) (local $acc v128)
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $r) (local.get $stride))))
+        (local.set $pb (i32.add (local.get $b) (i32.mul (local.get $r) (local.get $stride))))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $c (i32.const 0))
+        (block $chunksDone
+          (loop $chunk
+            (br_if $chunksDone (i32.ge_u (local.get $c) (local.get $chunks)))
+            (local.set $acc (i32x4.add (local.get $acc) (call $bits (v128.and (v128.load (local.get $pa)) (v128.load (local.get $pb))))))
+            (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+            (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $chunk)))
+        (i32.store (local.get $out) (i32.add (i32.load (local.get $out)) (call $lanes (local.get $acc))))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
+
+  ;; out[i * nb + j] += popcount(a_i AND b_j) for i < na, j < nb: one row of a against four rows of b at a time,
+  ;; counted in i16 lanes (at most 16 a chunk: exact up to 4095 chunks, 524,160 trials; PopcountKernel checks).
+  (func (export "blockCounts") (param $a i32) (param $na i32) (param $b i32) (param $nb i32) (param $stride i32) (param $chunks i32) (param $out i32)
+    (local $i i32) (local $j i32) (local $c i32) (local $pa i32) (local $pb i32) (local $o i32) (local $x v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $pb1 i32) (local $pb2 i32) (local $pb3 i32)
+    (block $iDone
+      (loop $iLoop
+        (br_if $iDone (i32.ge_u (local.get $i) (local.get $na)))
+        (local.set $j (i32.const 0))
+        ;; four columns at a time
+        (block $quadDone
+          (loop $quad
+            (br_if $quadDone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $nb)))
+            (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $stride))))
+            (local.set $pb (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $stride))))
+            (local.set $pb1 (i32.add (local.get $pb) (local.get $stride)))
+            (local.set $pb2 (i32.add (local.get $pb1) (local.get $stride)))
+            (local.set $pb3 (i32.add (local.get $pb2) (local.get $stride)))
+            (local.set $s0 (v128.const i32x4 0 0 0 0))
+            (local.set $s1 (v128.const i32x4 0 0 0 0))
+            (local.set $s2 (v128.const i32x4 0 0 0 0))
+            (local.set $s3 (v128.const i32x4 0 0 0 0))
+            (local.set $c (i32.const 0))
+            (block $chunksDone
+              (loop $chunk
+                (br_if $chunksDone (i32.ge_u (local.get $c) (local.get $chunks)))
+                (local.set $x (v128.load (local.get $pa)))
+                (local.set $s0 (i16x8.add (local.get $s0) (i16x8.extadd_pairwise_i8x16_u (i8x16.popcnt (v128.and (local.get $x) (v128.load (local.get $pb)))))))
+                (local.set $s1 (i16x8.add (local.get $s1) (i16x8.extadd_pairwise_i8x16_u (i8x16.popcnt (v128.and (local.get $x) (v128.load (local.get $pb1)))))))
+                (local.set $s2 (i16x8.add (local.get $s2) (i16x8.extadd_pairwise_i8x16_u (i8x16.popcnt (v128.and (local.get $x) (v128.load (local.get $pb2)))))))
+                (local.set $s3 (i16x8.add (local.get $s3) (i16x8.extadd_pairwise_i8x16_u (i8x16.popcnt (v128.and (local.get $x) (v128.load (local.get $pb3)))))))
+                (local.set $pb1 (i32.add (local.get $pb1) (i32.const 16)))
+                (local.set $pb2 (i32.add (local.get $pb2) (i32.const 16)))
+                (local.set $pb3 (i32.add (local.get $pb3) (i32.const 16)))
+                (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+                (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
+                (local.set $c (i32.add (local.get $c) (i32.const 1)))
+                (br $chunk)))
+            (local.set $o (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $nb)) (local.get $j)) (i32.const 2))))
+            (i32.store offset=0 (local.get $o) (i32.add (i32.load offset=0 (local.get $o)) (call $lanes (i32x4.extadd_pairwise_i16x8_u (local.get $s0)))))
+            (i32.store offset=4 (local.get $o) (i32.add (i32.load offset=4 (local.get $o)) (call $lanes (i32x4.extadd_pairwise_i16x8_u (local.get $s1)))))
+            (i32.store offset=8 (local.get $o) (i32.add (i32.load offset=8 (local.get $o)) (call $lanes (i32x4.extadd_pairwise_i16x8_u (local.get $s2)))))
+            (i32.store offset=12 (local.get $o) (i32.add (i32.load offset=12 (local.get $o)) (call $lanes (i32x4.extadd_pairwise_i16x8_u (local.get $s3)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $quad)))
+        ;; the last nb mod 4 columns, one at a time
+        (block $restDone
+          (loop $rest
+            (br_if $restDone (i32.ge_u (local.get $j) (local.get $nb)))
+            (call $addRowCount
+              (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $stride)))
+              (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $stride)))
+              (local.get $chunks)
+              (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $nb)) (local.get $j)) (i32.const 2))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $rest)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $iLoop))))
+
+  ;; out[0] += popcount(a AND b) over `chunks` v128.
+  (func $addRowCount (param $pa i32) (param $pb i32) (param $chunks i32) (param $out i32)
+    (local $c i32) (local $acc v128)
+    (block $done
+      (loop $chunk
+        (br_if $done (i32.ge_u (local.get $c) (local.get $chunks)))
+        (local.set $acc (i32x4.add (local.get $acc) (call $bits (v128.and (v128.load (local.get $pa)) (v128.load (local.get $pb))))))
+        (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+        (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $chunk)))
+    (i32.store (local.get $out) (i32.add (i32.load (local.get $out)) (call $lanes (local.get $acc)))))
+
+  ;; a_r &= mask for r < rows: keeps only the trials an analysis uses.
+  (func (export "maskRows") (param $a i32) (param $rows i32) (param $stride i32) (param $chunks i32) (param $mask i32)
+    (local $r i32) (local $c i32) (local $pa i32)
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $r) (local.get $stride))))
+        (local.set $c (i32.const 0))
+        (block $chunksDone
+          (loop $chunk
+            (br_if $chunksDone (i32.ge_u (local.get $c) (local.get $chunks)))
+            (v128.store (local.get $pa) (v128.and (v128.load (local.get $pa)) (v128.load (i32.add (local.get $mask) (i32.shl (local.get $c) (i32.const 4))))))
+            (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $chunk)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
+  ;; dst[r * pitch] = bit r of each of `count` (<= 32) bitmaps at src (bitmap b at src + 4 b words), as bit b, for
+  ;; r < 32 words: one 32 x 32 transpose per word (Hacker's Delight 7-3, LSB-first) in the 128 bytes at `scratch`.
+  (func (export "transposeGroup") (param $src i32) (param $count i32) (param $words i32) (param $dst i32) (param $pitch i32) (param $scratch i32)
+    (local $w i32) (local $b i32) (local $blk i32) (local $j i32) (local $m i32) (local $k i32)
+    (local $pa i32) (local $pb i32) (local $t i32) (local $x i32) (local $y i32) (local $out i32)
+    (block $wDone
+      (loop $wLoop
+        (br_if $wDone (i32.ge_u (local.get $w) (local.get $words)))
+        (local.set $blk (local.get $scratch))
+        ;; word w of every bitmap (0 past `count`)
+        (local.set $b (i32.const 0))
+        (block $gDone
+          (loop $gather
+            (br_if $gDone (i32.ge_u (local.get $b) (i32.const 32)))
+            (i32.store (i32.add (local.get $blk) (i32.shl (local.get $b) (i32.const 2)))
+              (if (result i32) (i32.lt_u (local.get $b) (local.get $count))
+                (then (i32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $words)) (local.get $w)) (i32.const 2)))))
+                (else (i32.const 0))))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $gather)))
+        ;; transpose the block in place: swap bit b of word a with bit a of word b
+        (local.set $j (i32.const 16))
+        (local.set $m (i32.const 0x0000ffff))
+        (block $jDone
+          (loop $jLoop
+            (br_if $jDone (i32.eqz (local.get $j)))
+            (local.set $k (i32.const 0))
+            (block $kDone
+              (loop $kLoop
+                (br_if $kDone (i32.ge_u (local.get $k) (i32.const 32)))
+                (local.set $pa (i32.add (local.get $blk) (i32.shl (local.get $k) (i32.const 2))))
+                (local.set $pb (i32.add (local.get $pa) (i32.shl (local.get $j) (i32.const 2))))
+                (local.set $x (i32.load (local.get $pa)))
+                (local.set $y (i32.load (local.get $pb)))
+                (local.set $t (i32.and (i32.xor (i32.shr_u (local.get $x) (local.get $j)) (local.get $y)) (local.get $m)))
+                (i32.store (local.get $pa) (i32.xor (local.get $x) (i32.shl (local.get $t) (local.get $j))))
+                (i32.store (local.get $pb) (i32.xor (local.get $y) (local.get $t)))
+                (local.set $k (i32.and (i32.add (i32.add (local.get $k) (local.get $j)) (i32.const 1)) (i32.xor (local.get $j) (i32.const -1))))
+                (br $kLoop)))
+            (local.set $j (i32.shr_u (local.get $j) (i32.const 1)))
+            (local.set $m (i32.xor (local.get $m) (i32.shl (local.get $m) (local.get $j))))
+            (br $jLoop)))
+        ;; rows 32 w + i to dst, `pitch` words apart
+        (local.set $out (i32.add (local.get $dst) (i32.shl (i32.mul (i32.shl (local.get $w) (i32.const 5)) (local.get $pitch)) (i32.const 2))))
+        (local.set $b (i32.const 0))
+        (block $sDone
+          (loop $scatter
+            (br_if $sDone (i32.ge_u (local.get $b) (i32.const 32)))
+            (i32.store (local.get $out) (i32.load (i32.add (local.get $blk) (i32.shl (local.get $b) (i32.const 2)))))
+            (local.set $out (i32.add (local.get $out) (i32.shl (local.get $pitch) (i32.const 2))))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $scatter)))
+        (local.set $w (i32.add (local.get $w) (i32.const 1)))
+        (br $wLoop))))
+)
