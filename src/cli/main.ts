@@ -2,7 +2,8 @@
 // The `memorize` command line: commander wiring only. Each command parses its flags into options,
 // calls the core function of the same name, and prints what it returns. One top-level catch turns a
 // UsageError into one line on stderr and exit code 2; anything else is a bug and keeps its stack.
-// Only the commands that train (train, run, ablate, loo, backends) load TensorFlow.js, on first use.
+// Only the commands that train (train, run, ablate, loo, backends) load TensorFlow.js, and only report (and
+// run) the report's chart modules, on first use.
 import { Command, CommanderError, Option } from 'commander';
 import { AUGMENTATIONS, DEFAULT_CONFIG, BACKEND_NAMES } from '../config/schema.js';
 import { DATASETS } from '../data/registry.js';
@@ -15,7 +16,6 @@ import { EXPORT_FORMATS, exportRun, type ExportFormat } from '../commands/export
 import { importRun, type LabelSource } from '../commands/import.js';
 import { parseTrialRange } from '../estimate/trial-selection.js';
 import { pairs } from '../commands/pairs.js';
-import { report } from '../commands/report.js';
 import { status } from '../commands/status.js';
 import { slurmSubmit } from '../commands/slurm.js';
 import { fileURLToPath } from 'node:url';
@@ -153,6 +153,7 @@ async function runPairs(runDir: string, flags: Record<string, unknown>): Promise
 }
 
 async function runReport(runDir: string, flags: Record<string, unknown>): Promise<string> {
+  const { report } = await import('../commands/report.js'); // its charts (Vega) take 0.3 s to load: only here
   return formatReport(await report({ runDir, ...(typeof flags['dataDir'] === 'string' && { data: { dataDir: flags['dataDir'] } }) }));
 }
 

@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { formatBytes, isTemporaryName, removeStaleTemporaries, writeFileAtomic, writeFileAtomicIfAbsent } from './atomic.js';
 import { fileSystemError, onFileSystem } from './fs-errors.js';
 import { encodeColumns, readColumns, type Columns } from './tables.js';
-import { TRIAL_REMEDY, decodeTrial, encodeTrial, type StoredTrial, type TrialMetadata, type TrialRecord } from './trial-file.js';
+import { TRIAL_REMEDY, decodeTrial, decodeTrialAs, encodeTrial, type StoredTrial, type TrialLayout, type TrialMetadata, type TrialRecord } from './trial-file.js';
 
 export const RUN_FORMAT = 'run/1';
 const TRIAL_NAME = /^trial-(\d{6,})\.arrow$/;
@@ -240,10 +240,12 @@ export class RunDirectory {
     return this.checkTrial(await onFileSystem(path, () => readFile(path)), path, trial, manifest);
   }
 
-  /** Decodes and validates the bytes of one trial file, read from `path`, as readTrial does. */
-  checkTrial(bytes: Uint8Array, path: string, trial: number, manifest: RunManifest): StoredTrial {
+  /** Decodes and validates the bytes of one trial file, read from `path`, as readTrial does; with the `layout` of
+   * another file of the run, in place where the file has that layout (decodeTrialAs, the same checks). */
+  checkTrial(bytes: Uint8Array, path: string, trial: number, manifest: RunManifest, layout?: TrialLayout): StoredTrial {
     const { dataset } = manifest;
-    const stored = decodeTrial(bytes, path, { n: dataset.n, nTest: dataset.nTest, m: manifest.m });
+    const sizes = { n: dataset.n, nTest: dataset.nTest, m: manifest.m };
+    const stored = (layout && decodeTrialAs(layout, bytes, path, sizes)) ?? decodeTrial(bytes, path, sizes);
     if (stored.trial !== trial) throw new UsageError(`${path} holds trial ${stored.trial}, not ${trial}; ${TRIAL_REMEDY}`);
     if (stored.metadata.configHash !== manifest.configHash) {
       throw new UsageError(`${path} comes from a run with another config (hash ${stored.metadata.configHash.slice(0, 12)}); move it out of ${this.trialsDir}`);

@@ -80,10 +80,18 @@ function packedBytes(view: BitView): Uint8Array {
   return packed;
 }
 
-/** Number of set bits of a bit view. */
+/** Number of set bits of a bit view, 32 at a time (packedBytes returns a fresh, aligned copy). */
 function countBits(view: BitView): number {
+  const packed = packedBytes(view);
+  const words = new Uint32Array(packed.buffer, packed.byteOffset, packed.length >>> 2);
   let count = 0;
-  for (const byte of packedBytes(view)) for (let b = byte; b; b &= b - 1) count++;
+  for (let w = 0; w < words.length; w++) {
+    let v = words[w]!;
+    v -= (v >>> 1) & 0x55555555;
+    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+    count += (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+  }
+  for (let k = words.length * 4; k < packed.length; k++) for (let b = packed[k]!; b; b &= b - 1) count++;
   return count;
 }
 
@@ -237,19 +245,119 @@ export function decodeTrial(bytes: Uint8Array, path: string, sizes: TrialSizes):
       ...(meta.has('memorize.data_fingerprint') && { dataFingerprint: meta.get('memorize.data_fingerprint')! }),
     },
   };
-  if (format !== 'trial/1') {
-    const checksum = payloadChecksum({
-      trial: stored.trial,
-      seed: stored.seed,
-      masks: [stored.subset, stored.trainCorrect, stored.testCorrect].map(packedBytes),
-      margins: [stored.trainMargin, stored.testMargin].filter((m) => m !== undefined),
-      scalars: [stored.trainAccuracy, stored.testAccuracy, stored.seconds],
-    });
-    if (checksum !== meta.get('memorize.payload_sha256')) throw new UsageError(`${path} is damaged: its values do not match the checksum it was written with; ${remedy}`);
-  }
+  if (format !== 'trial/1') checkValues(stored, meta.get('memorize.payload_sha256'), path);
+  checkSubsetSize(stored, sizes, path);
+  return stored;
+}
+
+function checkValues(stored: StoredTrial, expected: string | undefined, path: string): void {
+  const checksum = payloadChecksum({
+    trial: stored.trial,
+    seed: stored.seed,
+    masks: [stored.subset, stored.trainCorrect, stored.testCorrect].map(packedBytes),
+    margins: [stored.trainMargin, stored.testMargin].filter((m) => m !== undefined),
+    scalars: [stored.trainAccuracy, stored.testAccuracy, stored.seconds],
+  });
+  if (checksum !== expected) throw new UsageError(`${path} is damaged: its values do not match the checksum it was written with; ${TRIAL_REMEDY}`);
+}
+
+function checkSubsetSize(stored: StoredTrial, sizes: TrialSizes, path: string): void {
   const members = countBits(stored.subset);
   if (sizes.m !== undefined && members !== sizes.m) {
-    throw new UsageError(`${path} has a subset of ${members} examples, the run's subsets have m = ${sizes.m}; ${remedy}`);
+    throw new UsageError(`${path} has a subset of ${members} examples, the run's subsets have m = ${sizes.m}; ${TRIAL_REMEDY}`);
   }
+}
+
+/** Where a trial file's values lie (byte offsets), learned from one decoded file of a run: the other files of
+ * the run differ from it only there and in the checksum's text, as long as their metadata are the same. */
+export interface TrialLayout {
+  template: Uint8Array; // the decoded file's bytes
+  metadata: StoredTrialMetadata;
+  masks: [subset: number, trainCorrect: number, testCorrect: number]; // byte offsets of the packed bits
+  margins: [train: number | undefined, test: number | undefined]; // byte offsets of the float32 values
+  scalars: [trial: number, seed: number, trainAccuracy: number, testAccuracy: number, seconds: number];
+  checksumText: number[]; // byte offsets of the 64 hex digits of memorize.payload_sha256, wherever the file holds them
+  variable: [start: number, end: number][]; // every byte range above, sorted and merged
+}
+
+/** The byte offset of `view` inside `bytes`, when it is a view of them (not a copy) at a whole byte. */
+function offsetIn(bytes: Uint8Array, view: ArrayBufferView | undefined, bitOffset = 0): number | undefined {
+  if (!view || view.buffer !== bytes.buffer || bitOffset % 8 !== 0) return undefined;
+  return view.byteOffset - bytes.byteOffset + bitOffset / 8;
+}
+
+/** The layout of `stored` (decodeTrial of `bytes`), or undefined where the values are not all views of the
+ * file's bytes or the file has no checksum (trial/1): such a run's files are decoded in full. */
+export function trialLayout(bytes: Uint8Array, stored: StoredTrial): TrialLayout | undefined {
+  if (stored.metadata.format === 'trial/1') return undefined;
+  const table = parseArrowFile(bytes, 'trial layout', TRIAL_REMEDY);
+  const scalarOffset = (name: string): number | undefined => offsetIn(bytes, table.getChild(name)?.data[0]?.values as ArrayBufferView | undefined, 0);
+  const masks = [stored.subset, stored.trainCorrect, stored.testCorrect].map((v) => offsetIn(bytes, v.bytes, v.bitOffset));
+  const margins = [stored.trainMargin, stored.testMargin].map((m) => (m ? offsetIn(bytes, m) ?? -1 : undefined));
+  const scalars = ['trial', 'seed', 'train_accuracy', 'test_accuracy', 'seconds'].map(scalarOffset);
+  if (masks.includes(undefined) || margins.includes(-1) || scalars.includes(undefined)) return undefined;
+  // The scalars as decodeTrialAs reads them (int32, uint32, float64s) must give the values decoded here.
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const [trial, seed, trainAccuracy, testAccuracy, seconds] = scalars as number[];
+  if (view.getInt32(trial!, true) !== stored.trial || view.getUint32(seed!, true) !== stored.seed) return undefined;
+  if (!Object.is(view.getFloat64(trainAccuracy!, true), stored.trainAccuracy) || !Object.is(view.getFloat64(testAccuracy!, true), stored.testAccuracy) || !Object.is(view.getFloat64(seconds!, true), stored.seconds)) return undefined;
+  const text = Buffer.from(table.schema.metadata.get('memorize.payload_sha256') ?? '', 'latin1');
+  if (text.length !== 64) return undefined;
+  const file = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const checksumText: number[] = [];
+  for (let at = file.indexOf(text); at >= 0; at = file.indexOf(text, at + 1)) checksumText.push(at);
+  const ranges: [number, number][] = [
+    ...masks.map((at, k): [number, number] => [at!, at! + Math.ceil((k === 2 ? stored.testCorrect : stored.subset).length / 8)]),
+    ...margins.flatMap((at, k): [number, number][] => (at === undefined ? [] : [[at, at + 4 * (k === 0 ? stored.trainMargin! : stored.testMargin!).length]])),
+    ...scalars.map((at, k): [number, number] => [at!, at! + (k < 2 ? 4 : 8)]),
+    ...checksumText.map((at): [number, number] => [at, at + 64]),
+  ].sort((a, b) => a[0] - b[0]);
+  const variable: [number, number][] = [];
+  for (const [start, end] of ranges) {
+    const last = variable[variable.length - 1];
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else variable.push([start, end]);
+  }
+  return { template: bytes, metadata: stored.metadata, masks: masks as TrialLayout['masks'], margins: margins as TrialLayout['margins'], scalars: scalars as TrialLayout['scalars'], checksumText, variable };
+}
+
+/** decodeTrial for a file of `layout`'s run, without parsing it: every byte outside the values and the checksum
+ * text must equal the layout's file (so its schema, sizes and metadata are those already checked), then the
+ * values are read in place and checked against their checksum and the subset size. Undefined where the file
+ * differs elsewhere (another backend name, say): decode it with decodeTrial. */
+export function decodeTrialAs(layout: TrialLayout, bytes: Uint8Array, path: string, sizes: TrialSizes): StoredTrial | undefined {
+  const { template } = layout;
+  if (bytes.length !== template.length) return undefined;
+  let from = 0;
+  for (const [start, end] of [...layout.variable, [bytes.length, bytes.length] as const]) {
+    if (Buffer.compare(bytes.subarray(from, start), template.subarray(from, start)) !== 0) return undefined;
+    from = end;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const texts = layout.checksumText.map((at) => Buffer.from(bytes.buffer, bytes.byteOffset + at, 64).toString('latin1'));
+  if (texts.some((text) => text !== texts[0])) return undefined;
+  const bits = (at: number, length: number): BitView => ({ bytes: bytes.subarray(at, at + Math.ceil(length / 8)), bitOffset: 0, length });
+  const floats = (at: number | undefined, length: number): Float32Array | undefined => {
+    if (at === undefined) return undefined;
+    const start = bytes.byteOffset + at;
+    return start % 4 === 0 ? new Float32Array(bytes.buffer, start, length) : new Float32Array(bytes.slice(at, at + 4 * length).buffer);
+  };
+  const [trial, seed, trainAccuracy, testAccuracy, seconds] = layout.scalars;
+  const [trainMargin, testMargin] = [floats(layout.margins[0], sizes.n), floats(layout.margins[1], sizes.nTest)];
+  const stored: StoredTrial = {
+    trial: view.getInt32(trial, true),
+    seed: view.getUint32(seed, true),
+    subset: bits(layout.masks[0], sizes.n),
+    trainCorrect: bits(layout.masks[1], sizes.n),
+    testCorrect: bits(layout.masks[2], sizes.nTest),
+    ...(trainMargin && { trainMargin }),
+    ...(testMargin && { testMargin }),
+    trainAccuracy: view.getFloat64(trainAccuracy, true),
+    testAccuracy: view.getFloat64(testAccuracy, true),
+    seconds: view.getFloat64(seconds, true),
+    metadata: layout.metadata,
+  };
+  checkValues(stored, texts[0], path);
+  checkSubsetSize(stored, sizes, path);
   return stored;
 }

@@ -16,7 +16,7 @@ import { createLogger } from '../log.js';
 import { formatBytes, writeFileAtomic } from './atomic.js';
 import { fileSystemError } from './fs-errors.js';
 import type { RunDirectory, RunManifest } from './run-dir.js';
-import type { StoredTrial } from './trial-file.js';
+import { trialLayout, type StoredTrial, type TrialLayout } from './trial-file.js';
 
 const CACHE_FORMAT = 'trial-matrix/1';
 const MAGIC = 'MZTRIALS';
@@ -152,9 +152,13 @@ export function fillSlots(runDir: RunDirectory, manifest: RunManifest, fill: Slo
     bits.forEach((b, m) => b.setTrials(slot - group.length, group.map((g) => [g.subset, g.trainCorrect, g.testCorrect][m]!)));
     group = [];
   };
-  for (const { trial, path } of fill.trials) {
+  // The first file is decoded in full and gives the layout in which the others are read in place (trial-file.ts).
+  let layout: TrialLayout | undefined;
+  for (const [k, { trial, path }] of fill.trials.entries()) {
     // Synchronous reads; the reader workers read at once.
-    const stored = runDir.checkTrial(readTrialBytes(path), path, trial, manifest);
+    const bytes = readTrialBytes(path);
+    const stored = runDir.checkTrial(bytes, path, trial, manifest, layout);
+    if (k === 0) layout = trialLayout(bytes, stored);
     infos.push({ trial, testAccuracy: stored.testAccuracy, seconds: stored.seconds, backend: stored.metadata.backend });
     group.push(stored);
     if (++slot % TRANSPOSE_GROUP === 0) flush();

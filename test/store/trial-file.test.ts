@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RecordBatch, Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { UsageError } from '../../src/errors.js';
-import { decodeTrial, encodeTrial, type BitView, type TrialRecord } from '../../src/store/trial-file.js';
+import { decodeTrial, decodeTrialAs, encodeTrial, trialLayout, type BitView, type TrialRecord } from '../../src/store/trial-file.js';
 import { randomMask, seeded } from '../helpers.js';
 
 const unpack = (view: BitView): Uint8Array =>
@@ -112,4 +112,44 @@ test('trial/1 files of older runs are still read (no checksum or fingerprint), a
   assert.deepEqual(unpack(stored.subset), original.subset);
   assert.deepEqual(stored.metadata, { format: 'trial/1', configHash: 'abc123', dataset: 'synthetic-longtail', backend: 'wasm' });
   assert.throws(() => decodeTrial(flipSubsetBit(bytes, 3), 't.arrow', { n: 13, nTest: 7, m: members }), /has a subset of \d+ examples, the run's subsets have m/);
+});
+
+test('files read in place at the layout of another file of the run equal a full decode; any other difference falls back', () => {
+  const sizes = { n: 1000, nTest: 300 };
+  const random = seeded('layout');
+  const trial = (k: number, margins: boolean, backend = 'wasm'): Uint8Array => {
+    const subset = new Uint8Array(sizes.n);
+    for (let i = 0; i < 700; i++) subset[(i * 7 + k) % sizes.n] = 1; // m = 700 (7 is prime to 1000)
+    const r: TrialRecord = { trial: k, seed: 1000 + k, subset, trainCorrect: randomMask(sizes.n, 0.9, random), testCorrect: randomMask(sizes.nTest, 0.6, random), trainAccuracy: random(), testAccuracy: random(), seconds: random() * 100 };
+    if (margins) Object.assign(r, { trainMargin: Float32Array.from({ length: sizes.n }, () => random() - 0.5), testMargin: Float32Array.from({ length: sizes.nTest }, () => random() - 0.5) });
+    return encodeTrial(r, { ...metadata, backend });
+  };
+  const withM = { ...sizes, m: 700 };
+  for (const margins of [false, true]) {
+    const first = trial(0, margins);
+    const layout = trialLayout(first, decodeTrial(first, 'trial-000000.arrow', withM));
+    assert.ok(layout, 'a trial/2 file gives a layout');
+    for (const k of [1, 2, 77]) {
+      const bytes = trial(k, margins);
+      const fast = decodeTrialAs(layout, bytes, `trial-${k}.arrow`, withM);
+      assert.ok(fast, `trial ${k} has the layout`);
+      const full = decodeTrial(bytes, `trial-${k}.arrow`, withM);
+      assert.deepEqual({ ...fast, subset: unpack(fast.subset), trainCorrect: unpack(fast.trainCorrect), testCorrect: unpack(fast.testCorrect) }, { ...full, subset: unpack(full.subset), trainCorrect: unpack(full.trainCorrect), testCorrect: unpack(full.testCorrect) });
+    }
+    // A flipped value bit is read in place and refused by the checksum; a wrong m by the subset size.
+    const other = trial(5, margins);
+    const flipped = Uint8Array.from(other);
+    flipped[layout.masks[0]]! ^= 1 << 3;
+    assert.throws(() => decodeTrialAs(layout, flipped, '/r/trials/trial-000005.arrow', withM), /trial-000005\.arrow is damaged: its values do not match the checksum/);
+    assert.throws(() => decodeTrialAs(layout, other, 't.arrow', { ...sizes, m: 701 }), /has a subset of 700 examples, the run's subsets have m = 701/);
+    // Another backend name (metadata outside the values), other columns: not this layout.
+    assert.equal(decodeTrialAs(layout, trial(6, margins, 'wasx'), 't.arrow', withM), undefined);
+    assert.equal(decodeTrialAs(layout, trial(6, margins, 'webgpu (a GPU)'), 't.arrow', withM), undefined);
+    assert.equal(decodeTrialAs(layout, trial(6, !margins), 't.arrow', withM), undefined);
+    // The checksum's text is read in place too: changed, the values no longer match it.
+    const otherChecksum = Uint8Array.from(other);
+    const at = layout.checksumText[0]!;
+    otherChecksum[at] = otherChecksum[at] === 0x30 ? 0x31 : 0x30;
+    assert.throws(() => decodeTrialAs(layout, otherChecksum, 't.arrow', withM), /is damaged: its values do not match the checksum/);
+  }
 });
