@@ -2,7 +2,7 @@
 // accuracies over trials, from bit-packed masks, class block by class block (on worker threads, with SIMD
 // popcount kernels); the n x n' matrix of influences is never held.
 import { estimateBlocksOnWorkers } from './block-workers.js';
-import { differenceInterval } from './intervals.js';
+import { DifferenceIntervals } from './intervals.js';
 import { PopcountKernel } from './bit-kernels.js';
 import { atLeast, type DifferenceTest } from './rational.js';
 import type { TrialBits } from './trial-bits.js';
@@ -109,14 +109,15 @@ interface EstimateColumns {
   correctOut: Int32Array;
 }
 
-/** Row k of `columns` from the counts: p_in - p_out, its standard error and 95% interval, and the counts. */
-function setEstimate(columns: EstimateColumns, k: number, correctIn: number, nIn: number, correctOut: number, nOut: number): void {
+/** Row k of `columns` from the counts: p_in - p_out, its standard error and 95% interval (of `intervals`, made for
+ * this n_in and n_out), and the counts. */
+function setEstimate(columns: EstimateColumns, k: number, correctIn: number, nIn: number, correctOut: number, nOut: number, intervals: DifferenceIntervals): void {
   const d = conditionalDifference(correctIn, nIn, correctOut, nOut);
-  const interval = differenceInterval(correctIn, nIn, correctOut, nOut);
+  intervals.set(correctIn, correctOut);
   columns.value[k] = d.value;
   columns.se[k] = d.se;
-  columns.low[k] = interval.low;
-  columns.high[k] = interval.high;
+  columns.low[k] = intervals.low;
+  columns.high[k] = intervals.high;
   columns.correctIn[k] = correctIn;
   columns.correctOut[k] = correctOut;
 }
@@ -141,7 +142,7 @@ export function estimateBlock(kernel: PopcountKernel, matrix: TrialMatrix, block
   for (let r = 0; r < na; r++) {
     memo.nIn[r] = nIn[r]!;
     memo.nOut[r] = t - nIn[r]!;
-    setEstimate(memColumns, r, trainCorrectIn[r]!, nIn[r]!, trainCorrectTotal[r]! - trainCorrectIn[r]!, t - nIn[r]!);
+    setEstimate(memColumns, r, trainCorrectIn[r]!, nIn[r]!, trainCorrectTotal[r]! - trainCorrectIn[r]!, t - nIn[r]!, new DifferenceIntervals(nIn[r]!, t - nIn[r]!));
   }
   // The pairs the floor keeps, as positions r * nb + s of `counts`; then exactly that many rows are filled.
   const positions = new Int32Array(na * nb);
@@ -152,13 +153,19 @@ export function estimateBlock(kernel: PopcountKernel, matrix: TrialMatrix, block
   }
   const influence = emptyInfluence(kept);
   const inflColumns: EstimateColumns = { ...influence, value: influence.infl };
-  for (let k = 0; k < kept; k++) {
+  // Positions ascend, so a row's pairs come together and share its interval terms.
+  let intervals = new DifferenceIntervals(0, 0);
+  for (let k = 0, row = -1; k < kept; k++) {
     const at = positions[k]!;
     const r = Math.floor(at / nb);
     const s = at - r * nb;
+    if (r !== row) {
+      row = r;
+      intervals = new DifferenceIntervals(nIn[r]!, t - nIn[r]!);
+    }
     influence.trainIndex[k] = block.trainRows[r]!;
     influence.testIndex[k] = block.testRows[s]!;
-    setEstimate(inflColumns, k, counts[at]!, nIn[r]!, testCorrectTotal[s]! - counts[at]!, t - nIn[r]!);
+    setEstimate(inflColumns, k, counts[at]!, nIn[r]!, testCorrectTotal[s]! - counts[at]!, t - nIn[r]!, intervals);
   }
   return { memo, influence };
 }

@@ -2,7 +2,18 @@
 // against the worked examples of Newcombe (1998, Table II, method 10), and neither ever a point.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Z95, differenceInterval, wilsonInterval } from '../../src/estimate/intervals.js';
+import { DifferenceIntervals, WilsonOfN, Z95 } from '../../src/estimate/intervals.js';
+
+const wilsonInterval = (x: number, n: number): { low: number; high: number } => {
+  const wilson = new WilsonOfN(n);
+  wilson.set(x);
+  return { low: wilson.low, high: wilson.high };
+};
+const differenceInterval = (xIn: number, nIn: number, xOut: number, nOut: number): { low: number; high: number } => {
+  const intervals = new DifferenceIntervals(nIn, nOut);
+  intervals.set(xIn, xOut);
+  return { low: intervals.low, high: intervals.high };
+};
 
 /** The Wilson interval by definition: the p on a fine grid that the score test at 95% does not reject. */
 function bruteForceWilson(x: number, n: number): { low: number; high: number } {
