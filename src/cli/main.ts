@@ -97,7 +97,7 @@ async function runTrain(flags: Record<string, unknown>, print: (text: string) =>
       onEvent: (event) => {
         if (event.type === 'epoch') progress?.epoch(event.report, event.trials);
         if (event.type === 'stopping') process.stderr.write(`\nmemorize train: ${event.signal}: taking no more trials; ${event.inFlight.length} in flight may finish within ${event.graceSeconds} s (a second signal stops at once)\n`);
-        if (event.type === 'retry') process.stderr.write(`\nmemorize train: retrying trial(s) ${event.trials.join(', ')} on a fresh worker: ${event.reason}\n`);
+        if (event.type === 'retry') process.stderr.write(`\nmemorize train: ${event.trials.length > 0 ? `retrying trial(s) ${event.trials.join(', ')} on` : 'starting'} a fresh worker: ${event.reason}\n`);
       },
     });
     clearInterval(recount);
@@ -236,7 +236,7 @@ async function runStatus(runDir: string, wait: boolean, requireComplete: boolean
 /** `memorize slurm submit`: the train flags are passed on to every task as given. */
 function addSlurmCommand(program: Command, print: (text: string) => void): void {
   const trainFlags = addTrainOptions(new Command()).options.map((o) => ({ key: o.attributeName(), flag: o.long! })).filter((o) => o.key !== 'runDir');
-  const submit = program.command('slurm').description('run on a Slurm cluster').command('submit').description('write <run-dir>/slurm/train.sbatch (a job array of train tasks that claim trials, --requeue, SIGTERM before the time limit) and estimate.sbatch (afterany: refuses an incomplete run, then estimate and pairs), and submit both');
+  const submit = program.command('slurm').description('run on a Slurm cluster').command('submit').description('write <run-dir>/slurm/train.sbatch (a job array of train tasks that claim trials, --requeue, SIGTERM before the time limit) and estimate.sbatch (afterany: refuses an incomplete run, then estimate, pairs and report), and submit both');
   addPairOptions(addTrainOptions(submit))
     .option('--tasks <n>', 'array tasks (any number: tasks claim trials, none is trained twice)', '4')
     .option('--time <t>', 'time limit of each task (sbatch --time, e.g. 04:00:00)')
@@ -256,6 +256,7 @@ function addSlurmCommand(program: Command, print: (text: string) => void): void 
         runDir,
         trainArgs: pass(trainFlags),
         pairsArgs: pass([{ key: 'thetaMem', flag: '--theta-mem' }, { key: 'thetaInfl', flag: '--theta-infl' }]),
+        reportArgs: pass(trainFlags.filter((o) => o.key === 'dataDir')),
         tasks: parseInteger('--tasks', String(flags['tasks']), 1),
         ...(typeof flags['time'] === 'string' && { time: flags['time'] }),
         ...(typeof flags['partition'] === 'string' && { partition: flags['partition'] }),
