@@ -50,7 +50,7 @@ function addTrainOptions(command: Command): Command {
     .option('--probe-network <name>', `linear-probe: network trained once on the full training set for representations (default: ${d.probeNetwork})`)
     .option('--probe-epochs <e>', `linear-probe: training epochs of that network (default: ${d.probeEpochs})`)
     .addOption(new Option('--backend <name>', `TensorFlow.js backend; auto tries ${BACKEND_NAMES.slice(1).join(', ')} in that order (default: ${d.backend})`))
-    .option('--workers <n>', 'trial-running processes on this machine; auto: one per GPU on a GPU backend (under Slurm the GPUs it allocated), else one per CPU this process may use (SLURM_CPUS_PER_TASK, affinity, cgroup quota), never more than groups of trials (default: auto)')
+    .option('--workers <n>', 'trial-running processes on this machine; auto: one per GPU on tensorflow-gpu (under Slurm the GPUs it allocated), one on webgpu, else one per CPU this process may use (SLURM_CPUS_PER_TASK, affinity, cgroup quota), never more than groups of trials (default: auto)')
     .option('--ensemble <K>', `train K trials at once as one stacked computation in each worker (mlp, cnn, linear-probe), with the results of training them one by one; auto: 16 for mlp and linear-probe, else 1 (default: ${d.ensemble})`)
     .option('--shard <i/N>', 'run only trials k with k mod N = i (default: all; processes on one run directory, a Slurm job array included, claim trials and never train one twice)')
     .option('--grace <s>', 'on SIGTERM/SIGINT: seconds that trials in flight may take to finish and be written; a second signal stops at once (default: 20)')
