@@ -106,7 +106,7 @@ async function runTrain(flags: Record<string, unknown>, print: (text: string) =>
     print(formatTrain(summary));
     complete = summary.heldElsewhere.length === 0;
     if (summary.stoppedBy !== undefined) {
-      throw new Interrupted(`stopped by ${summary.stoppedBy}: ${summary.ran} trial(s) of this process kept, ${summary.finishedInRun} of ${summary.requested} finished in the run; rerun the same command to resume`, signalExitCode(summary.stoppedBy));
+      throw new Interrupted(`stopped by ${summary.stoppedBy}: ${summary.ran} trial(s) of this process kept, ${summary.finishedInRun} of ${summary.requested} finished in the run; ${summary.finishedInRun < summary.requested ? 'rerun the same command to resume' : 'the run is complete'}`, signalExitCode(summary.stoppedBy));
     }
     const [first, ...others] = [...summary.failed].sort((a, b) => a.trial - b.trial);
     if (first) {
