@@ -3,7 +3,8 @@
 // that no kernel accounts for (JS overhead: tape, tidy, dispatch). For JS hot spots add node --cpu-prof.
 //   node dist/scripts/profile-train.js [--backend wasm] [--model cnn|mlp|resnet18|resnet50|inception-small]
 //        [--input 32x32x3] [--batch 64] [--steps 10] [--weight-decay 5e-4] [--by-name]
-//        [--without Conv2DBackpropInput,...] [--ensemble K (K models stacked, each its own batch)]
+//        [--without Conv2DBackpropInput,...] [--ensemble K (K models stacked, each its own batch)] [--epoch-report]
+//   --epoch-report: with an epoch report consumer, as in a trial's worker (the per-step loss and accuracy tally).
 //   --by-name: one row per kernel name (calls/step across shapes), to count the kernels a step enqueues.
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     ensemble: { type: 'string', default: '1' },
     'weight-decay': { type: 'string', default: '0' },
     'by-name': { type: 'boolean', default: false },
+    'epoch-report': { type: 'boolean', default: false },
   },
 });
 const input = (values.input ?? '32x32x3').split('x').map(Number) as [number, number, number];
@@ -43,7 +45,7 @@ const images = tf.randomNormal<tf.Rank.R4>([batch * steps, ...input], 0, 1, 'flo
 const labels = tf.randomUniform<tf.Rank.R1>([batch * steps], 0, classes, 'int32', 3);
 const train = (count: number): void => {
   const indices = Int32Array.from({ length: count * batch }, (_, i) => i);
-  const settings = { epochs: 1, batchSize: batch, momentum: 0.9, learningRate: scheduleFor(DEFAULT_CONFIG, 1, count) };
+  const settings = { epochs: 1, batchSize: batch, momentum: 0.9, learningRate: scheduleFor(DEFAULT_CONFIG, 1, count), ...(values['epoch-report'] && { afterEpoch: () => undefined }) };
   const runs = Array.from({ length: ensemble }, (_, k) => ({ indices, seed: k + 1 }));
   fitNetworks(networks, labels, classes, runs, settings, (b) => tf.gather(images, tf.tensor1d(b.all, 'int32')));
 };

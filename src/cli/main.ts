@@ -48,7 +48,7 @@ function addTrainOptions(command: Command): Command {
     .option('--probe-network <name>', `linear-probe: network trained once on the full training set for representations (default: ${d.probeNetwork})`)
     .option('--probe-epochs <e>', `linear-probe: training epochs of that network (default: ${d.probeEpochs})`)
     .addOption(new Option('--backend <name>', `TensorFlow.js backend; auto tries ${BACKEND_NAMES.slice(1).join(', ')} in that order (default: ${d.backend})`))
-    .option('--workers <n>', 'trial-running processes on this machine; auto: one per GPU on a GPU backend (under Slurm the GPUs it allocated), else one per CPU this process may use (SLURM_CPUS_PER_TASK, affinity, cgroup quota), never more than groups of trials (default: auto)')
+    .option('--workers <n>', 'trial-running processes on this machine; auto: one per GPU on tensorflow-gpu (under Slurm the GPUs it allocated), one on webgpu, else one per CPU this process may use (SLURM_CPUS_PER_TASK, affinity, cgroup quota), never more than groups of trials (default: auto)')
     .option('--ensemble <K>', `train K trials at once as one stacked computation in each worker (mlp, cnn, linear-probe), with the results of training them one by one; auto: 16 for mlp and linear-probe, else 1 (default: ${d.ensemble})`)
     .option('--shard <i/N>', 'run only trials k with k mod N = i (default: all; processes on one run directory, a Slurm job array included, claim trials and never train one twice)')
     .option('--grace <s>', 'on SIGTERM/SIGINT: seconds that trials in flight may take to finish and be written; a second signal stops at once (default: 20)')
@@ -96,7 +96,7 @@ async function runTrain(flags: Record<string, unknown>, print: (text: string) =>
       onEvent: (event) => {
         if (event.type === 'epoch') progress?.epoch(event.report, event.trials);
         if (event.type === 'stopping') process.stderr.write(`\nmemorize train: ${event.signal}: taking no more trials; ${event.inFlight.length} in flight may finish within ${event.graceSeconds} s (a second signal stops at once)\n`);
-        if (event.type === 'retry') process.stderr.write(`\nmemorize train: retrying trial(s) ${event.trials.join(', ')} on a fresh worker: ${event.reason}\n`);
+        if (event.type === 'retry') process.stderr.write(`\nmemorize train: ${event.trials.length > 0 ? `retrying trial(s) ${event.trials.join(', ')} on` : 'starting'} a fresh worker: ${event.reason}\n`);
       },
     });
     clearInterval(recount);
@@ -105,7 +105,7 @@ async function runTrain(flags: Record<string, unknown>, print: (text: string) =>
     print(formatTrain(summary));
     complete = summary.heldElsewhere.length === 0;
     if (summary.stoppedBy !== undefined) {
-      throw new Interrupted(`stopped by ${summary.stoppedBy}: ${summary.ran} trial(s) of this process kept, ${summary.finishedInRun} of ${summary.requested} finished in the run; rerun the same command to resume`, signalExitCode(summary.stoppedBy));
+      throw new Interrupted(`stopped by ${summary.stoppedBy}: ${summary.ran} trial(s) of this process kept, ${summary.finishedInRun} of ${summary.requested} finished in the run; ${summary.finishedInRun < summary.requested ? 'rerun the same command to resume' : 'the run is complete'}`, signalExitCode(summary.stoppedBy));
     }
     const [first, ...others] = [...summary.failed].sort((a, b) => a.trial - b.trial);
     if (first) {
@@ -236,7 +236,7 @@ async function runStatus(runDir: string, wait: boolean, requireComplete: boolean
 /** `memorize slurm submit`: the train flags are passed on to every task as given. */
 function addSlurmCommand(program: Command, print: (text: string) => void): void {
   const trainFlags = addTrainOptions(new Command()).options.map((o) => ({ key: o.attributeName(), flag: o.long! })).filter((o) => o.key !== 'runDir');
-  const submit = program.command('slurm').description('run on a Slurm cluster').command('submit').description('write <run-dir>/slurm/train.sbatch (a job array of train tasks that claim trials, --requeue, SIGTERM before the time limit) and estimate.sbatch (afterany: refuses an incomplete run, then estimate and pairs), and submit both');
+  const submit = program.command('slurm').description('run on a Slurm cluster').command('submit').description('write <run-dir>/slurm/train.sbatch (a job array of train tasks that claim trials, --requeue, SIGTERM before the time limit) and estimate.sbatch (afterany: refuses an incomplete run, then estimate, pairs and report), and submit both');
   addPairOptions(addTrainOptions(submit))
     .option('--tasks <n>', 'array tasks (any number: tasks claim trials, none is trained twice)', '4')
     .option('--time <t>', 'time limit of each task (sbatch --time, e.g. 04:00:00)')
@@ -256,6 +256,7 @@ function addSlurmCommand(program: Command, print: (text: string) => void): void 
         runDir,
         trainArgs: pass(trainFlags),
         pairsArgs: pass([{ key: 'thetaMem', flag: '--theta-mem' }, { key: 'thetaInfl', flag: '--theta-infl' }]),
+        reportArgs: pass(trainFlags.filter((o) => o.key === 'dataDir')),
         tasks: parseInteger('--tasks', String(flags['tasks']), 1),
         ...(typeof flags['time'] === 'string' && { time: flags['time'] }),
         ...(typeof flags['partition'] === 'string' && { partition: flags['partition'] }),

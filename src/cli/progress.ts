@@ -13,7 +13,7 @@ export function formatDuration(seconds: number): string {
 
 /** "epoch 3/10 loss 0.521 acc 0.812 (2.1 s)"; loss and accuracy left out where they could not be read. */
 export function formatEpoch(report: EpochReport): string {
-  const numbers = Number.isNaN(report.loss) ? '' : ` loss ${report.loss.toFixed(3)} acc ${report.accuracy.toFixed(3)}`;
+  const numbers = report.loss === null || report.accuracy === null ? '' : ` loss ${report.loss.toFixed(3)} acc ${report.accuracy.toFixed(3)}`;
   return `epoch ${report.epoch}/${report.epochs}${numbers} (${report.seconds.toFixed(1)} s)`;
 }
 

@@ -1,6 +1,6 @@
 // `memorize slurm submit`: writes a job-array sbatch script for `train` into <run-dir>/slurm/ and a dependent
-// one that waits for the run's claims to settle, refuses an incomplete run (naming the missing trials), and
-// estimates and selects pairs; submits both (the second afterany the first). Tasks claim trials, so any array
+// one that waits for the run's claims to settle, refuses an incomplete run (naming the missing trials),
+// estimates, selects pairs and writes the report; submits both (the second afterany the first). Tasks claim trials, so any array
 // shape, resubmission, requeue or preemption trains every trial once.
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -11,6 +11,7 @@ export interface SlurmSubmitOptions {
   runDir: string;
   trainArgs: string[]; // train flags, passed on as they are (without --run-dir)
   pairsArgs: string[]; // pairs flags (--theta-mem, --theta-infl)
+  reportArgs: string[]; // report flags (--data-dir)
   tasks: number; // array tasks
   time?: string; // --time of each task, e.g. 04:00:00
   partition?: string;
@@ -77,13 +78,14 @@ export function estimateScript(o: SlurmSubmitOptions, runDir: string): string {
   return [
     '#!/bin/bash',
     '# Written by `memorize slurm submit`: after the train array (afterany), wait for live claims of other jobs,',
-    '# refuse an incomplete run (the line names the missing trials), then estimate and select pairs.',
+    '# refuse an incomplete run (the line names the missing trials), then estimate, select pairs and write the report.',
     ...directives.map((d) => `#SBATCH ${d}`),
     'set -e',
     `cd ${shellQuote(o.cwd)}`,
     command([...o.memorize, 'status', '--run-dir', runDir, '--wait', '--require-complete']),
     command([...o.memorize, 'estimate', '--run-dir', runDir]),
     command([...o.memorize, 'pairs', '--run-dir', runDir, ...o.pairsArgs]),
+    command([...o.memorize, 'report', '--run-dir', runDir, ...o.reportArgs]),
     '',
   ].join('\n');
 }

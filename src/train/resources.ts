@@ -36,9 +36,10 @@ export function mayUseGpu(backend: BackendName): boolean {
   return backend === 'tensorflow-gpu' || backend === 'webgpu' || backend === 'auto';
 }
 
-/** The number of worker processes: `asked` (capped), or one per GPU on a GPU backend with GPUs, else one per
+/** The number of worker processes: `asked` (capped), or one on webgpu (Dawn opens the same default adapter in
+ * every process, so more would share one GPU), one per GPU on the other GPU backends with GPUs, else one per
  * usable CPU; never more than there are groups of trials to run. */
 export function workerCount(asked: number | 'auto', backend: BackendName, cpus: number, gpus: readonly string[], groups: number): number {
-  const wanted = asked !== 'auto' ? asked : mayUseGpu(backend) && gpus.length > 0 ? gpus.length : cpus;
+  const wanted = asked !== 'auto' ? asked : backend === 'webgpu' ? 1 : mayUseGpu(backend) && gpus.length > 0 ? gpus.length : cpus;
   return Math.max(0, Math.min(wanted, MAX_WORKERS, groups));
 }

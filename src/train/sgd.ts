@@ -19,6 +19,8 @@ export interface FitSettings extends TrainingHooks {
 
 /** Sums of one epoch's losses and right predictions, kept on the device (one read per epoch, when reported). */
 class EpochTally {
+  /** Whether losses and right predictions are summed: not on webgpu, whose reads are asynchronous (the report has the time only). */
+  readonly counts = tf.getBackend() !== 'webgpu';
   private loss = tf.keep(tf.scalar(0));
   private correct = tf.keep(tf.scalar(0, 'int32'));
   private started = performance.now();
@@ -31,11 +33,10 @@ class EpochTally {
     correct.dispose();
   }
 
-  /** Reports the epoch and starts the next; loss and accuracy are NaN where reads must be asynchronous (webgpu). */
+  /** Reports the epoch and starts the next; loss and accuracy are null where they are not counted (webgpu). */
   report(epoch: number, settings: FitSettings, steps: number, rows: number, networks: number): void {
-    const readable = tf.getBackend() !== 'webgpu';
-    const loss = readable ? this.loss.dataSync()[0]! / steps / networks : NaN;
-    const accuracy = readable ? this.correct.dataSync()[0]! / rows : NaN;
+    const loss = this.counts ? this.loss.dataSync()[0]! / steps / networks : null;
+    const accuracy = this.counts ? this.correct.dataSync()[0]! / rows : null;
     settings.afterEpoch?.({ epoch: epoch + 1, epochs: settings.epochs, loss, accuracy, seconds: (performance.now() - this.started) / 1000 });
     this.dispose();
     [this.loss, this.correct, this.started] = [tf.keep(tf.scalar(0)), tf.keep(tf.scalar(0, 'int32')), performance.now()];
@@ -77,6 +78,7 @@ export function fitNetworks(
   const optimizer = tf.train.momentum(0, settings.momentum);
   const randoms = runs.map((run) => makeRandom('memorize', 'order', run.seed));
   const tally = settings.afterEpoch ? new EpochTally() : undefined; // only when someone reads it
+  const counting = tally?.counts === true;
   try {
     let step = 0;
     for (let epoch = 0; epoch < settings.epochs; epoch++) {
@@ -93,13 +95,13 @@ export function fitNetworks(
           let kept: tf.Tensor | undefined; // the step's logits, kept out of the tape's tidy for the tally
           const cost = optimizer.minimize(() => {
             const logits = networks.trainingLogits(x);
-            if (tally) kept = tf.keep(logits);
+            if (counting) kept = tf.keep(logits);
             // Sum over networks of each one's mean over its b examples (for K = 1, tfjs's default mean).
             const loss = tf.losses.softmaxCrossEntropy(y, logits, undefined, undefined, tf.Reduction.SUM).div(batches[0]!.length);
             const penalty = networks.penalty();
             return (penalty ? tf.add(loss, penalty) : loss) as tf.Scalar;
-          }, tally !== undefined, networks.variables);
-          if (tally && kept) tally.add(cost, kept, batchLabels);
+          }, counting, networks.variables);
+          if (kept) tally?.add(cost, kept, batchLabels);
           kept?.dispose();
         });
         settings.afterStep?.();

@@ -6,8 +6,8 @@
 export interface EpochReport {
   epoch: number; // 1-based
   epochs: number;
-  loss: number; // mean training loss per network (with the weight-decay penalty); NaN where it cannot be read synchronously (webgpu)
-  accuracy: number; // fraction of the epoch's training batches predicted right; NaN likewise
+  loss: number | null; // mean training loss per network (with the weight-decay penalty); null where it is not counted (webgpu)
+  accuracy: number | null; // fraction of the epoch's training batches predicted right; null likewise
   seconds: number; // wall time of the epoch
 }
 

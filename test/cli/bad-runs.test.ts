@@ -302,7 +302,7 @@ test('a killed worker: its trials are retried on a fresh worker with the out-of-
   process.kill(victim, 'SIGKILL');
   const result = await started.done;
   assert.equal(result.status, 0, result.stderr);
-  assert.match(result.stderr, new RegExp(`retrying trial\\(s\\) [\\d, ]* on a fresh worker: worker process ${victim} was killed by SIGKILL \\(often the out-of-memory killer: try fewer --workers or a smaller --ensemble or --batch-size\\)`));
+  assert.match(result.stderr, new RegExp(`(retrying trial\\(s\\) [\\d, ]+ on|starting) a fresh worker: worker process ${victim} was killed by SIGKILL \\(often the out-of-memory killer: try fewer --workers or a smaller --ensemble or --batch-size\\)`));
   assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
   const kept = readdirSync(join(runDir, 'trials')).filter((n) => /^trial-\d+\.arrow$/.test(n));
   for (const name of kept) decodeTrial(readFileSync(join(runDir, 'trials', name)), name, { n: 1000, nTest: 120 });

@@ -40,7 +40,7 @@ test('off a terminal: no bar, a plain line at each interval (the Slurm test sees
 
 test('epoch reports: loss and accuracy when read, time always', () => {
   assert.equal(formatEpoch({ epoch: 2, epochs: 5, loss: 0.5, accuracy: 0.75, seconds: 1.25 }), 'epoch 2/5 loss 0.500 acc 0.750 (1.3 s)');
-  assert.equal(formatEpoch({ epoch: 2, epochs: 5, loss: NaN, accuracy: NaN, seconds: 1 }), 'epoch 2/5 (1.0 s)');
+  assert.equal(formatEpoch({ epoch: 2, epochs: 5, loss: null, accuracy: null, seconds: 1 }), 'epoch 2/5 (1.0 s)');
 });
 
 test('missing trials as ranges', () => {

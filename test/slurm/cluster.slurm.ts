@@ -1,8 +1,9 @@
 // `npm run test:slurm`: memorize on a real one-node Slurm (scripts/slurm/setup-slurm.sh, as root). One run
 // directory gets `memorize slurm submit` (a 3-task array + the dependent estimate job), one task cancelled
 // mid-run and resubmitted alone, a stepped array, a requeue, a task stopped at its time limit, and two plain
-// `train` processes at once. Then: every trial exists once, none was trained twice (logs), the estimate job ran,
-// and its estimates equal a single-process run's. Trials are 1-NN on tiny data, slowed by the tests-only
+// `train` processes at once. Then: every trial exists once, none was trained twice (logs), the estimate job ran
+// (estimate, pairs, report), and its estimates equal a single-process run's. A second run's one task meets its time
+// limit mid-trial, and its estimate job refuses the incomplete run. Trials are 1-NN on tiny data, slowed by the tests-only
 // MEMORIZE_TEST_TRIAL_DELAY_MS (src/train/executor.ts) so that there is something in flight to cancel.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -48,9 +49,12 @@ test('a run survives cancel + resubmit, a stepped array, a requeue, a time limit
   const match = /train array job (\d+) .* estimate job (\d+)/.exec(submitted) ?? assert.fail(submitted);
   const [arrayJob, estimateJob] = [match[1]!, match[2]!];
   const script = join(run, 'slurm', 'train.sbatch');
-  // A task whose time limit (1 min) comes mid-trial: its trials take 20 s, so the warning SIGTERM (--signal=B:TERM@5,
-  // which slurmctld sends 25 to 55 s in: it checks every 30 s) finds one in flight that cannot finish within the grace.
-  const timed = sh('sbatch', ['--parsable', '--array=0', '--time=1', '--signal=B:TERM@5', script], { ...process.env, MEMORIZE_TEST_TRIAL_DELAY_MS: '20000' });
+  // A second run whose one task has a time limit (1 min) that comes mid-trial: its trials take 20 s, so the warning
+  // SIGTERM (--signal=B:TERM@33, which slurmctld sends 0 to 30 s before that: it checks every 30 s) always finds one in
+  // flight that cannot finish within the 3 s grace, and the run cannot be complete when its estimate job runs.
+  const timedRun = join(root, 'timed');
+  const timedSubmit = memorize(['slurm', 'submit', '--run-dir', timedRun, '--tasks', '1', '--time', '1', '--partition', 'race', '--cpus-per-task', '1', '--grace', '3', ...FLAGS], { ...process.env, MEMORIZE_TEST_TRIAL_DELAY_MS: '20000' });
+  const [timed, timedEstimate] = (/train array job (\d+) .* estimate job (\d+)/.exec(timedSubmit) ?? assert.fail(timedSubmit)).slice(1) as [string, string];
 
   await until('20 trials', 120, () => trialCount(run) >= 20);
   sh('scancel', [`${arrayJob}_2`]);
@@ -89,13 +93,21 @@ test('a run survives cancel + resubmit, a stepped array, a requeue, a time limit
   const counts = [...out(arrayJob, 0).matchAll(/^progress: (\d+)\/160/gm)].map((m) => Number(m[1]));
   assert.ok(counts[counts.length - 1]! > counts.length, 'the lines count other processes\' trials too');
   assert.ok(existsSync(join(run, 'slurm', `train-${resubmitted}_2.out`)) && existsSync(join(run, 'slurm', `train-${stepped}_6.out`)));
-  assert.match(out(timed, 0), /SIGTERM: taking no more trials; 1 in flight[\s\S]*stopped by SIGTERM: \d+ trial\(s\) of this process kept/);
+  const timedOut = readFileSync(join(timedRun, 'slurm', `train-${timed}_0.out`), 'utf8');
+  assert.match(timedOut, /SIGTERM: taking no more trials; 1 in flight[\s\S]*stopped by SIGTERM: \d+ trial\(s\) of this process kept/);
+  // Its estimate job ran (afterany) and refused the incomplete run, naming the trials without a file.
+  const kept = trialCount(timedRun);
+  assert.ok(kept >= 1 && kept <= 3, `${kept} trials of 20 s each in a 1-minute task`);
+  assert.match(readFileSync(join(timedRun, 'slurm', `estimate-${timedEstimate}.out`), 'utf8'), new RegExp(`is incomplete: ${TRIALS - kept} of ${TRIALS} trials have no file \\(trials ${kept}-${TRIALS - 1}\\)`));
+  assert.equal(existsSync(join(timedRun, 'estimates')), false);
   assert.match(out(arrayJob, 1), /memorize train: .*\n[\s\S]*memorize train: /, 'the requeued task ran twice, appending to its .out');
 
   // The dependent job ran after all that and its estimates equal a single-process run's.
   const estimateOut = readFileSync(join(run, 'slurm', `estimate-${estimateJob}.out`), 'utf8');
   assert.match(estimateOut, /estimate: 160 trials/);
   assert.match(estimateOut, /pairs: \d+ high-influence pairs/);
+  assert.match(estimateOut, /report: .*report\/index\.html/);
+  assert.ok(existsSync(join(run, 'report', 'index.html')));
   const mem = async (dir: string) => (await readColumns(join(dir, 'estimates', 'memorization.arrow'), ['mem', 'se'], '')).columns;
   const [a, b] = [await mem(run), await mem(reference)];
   assert.deepEqual(Array.from(a.mem as Float64Array), Array.from(b.mem as Float64Array));

@@ -17,10 +17,12 @@ test('usable CPUs: the smallest of SLURM_CPUS_PER_TASK, affinity and cgroup', ()
   assert.equal(usableCpus({ SLURM_CPUS_PER_TASK: 'x' }, 3, undefined), 3);
 });
 
-test('workers: asked, else one per GPU on a GPU backend, else per CPU; never more than groups', () => {
+test('workers: asked, else one on webgpu, one per GPU on the CUDA backends, else per CPU; never more than groups', () => {
   assert.equal(workerCount('auto', 'wasm', 8, ['0', '1'], 100), 8);
   assert.equal(workerCount('auto', 'tensorflow-gpu', 8, ['0', '1'], 100), 2);
   assert.equal(workerCount('auto', 'webgpu', 8, ['3'], 100), 1);
+  assert.equal(workerCount('auto', 'webgpu', 8, ['0', '1', '2', '3'], 100), 1, 'webgpu: one process, one adapter');
+  assert.equal(workerCount('auto', 'webgpu', 8, [], 100), 1, 'webgpu with a GPU that nvidia-smi does not list');
   assert.equal(workerCount('auto', 'tensorflow-gpu', 8, [], 100), 8, 'no GPU allocated: CPUs');
   assert.equal(workerCount(4, 'auto', 1, [], 100), 4, 'asked wins');
   assert.equal(workerCount(4, 'wasm', 8, [], 3), 3);

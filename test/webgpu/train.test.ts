@@ -2,7 +2,7 @@
 // with and without weight decay, give exactly the per-example correctness of the same trials on wasm; and
 // with the software adapter visible, `--backend auto` and `memorize backends` pass it over.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readTrials, runCli, tempDir } from '../helpers.js';
@@ -11,13 +11,19 @@ const N = 240;
 const N_TEST = 120;
 const TINY = { synthetic: { trainSize: N, testSize: N_TEST, classes: 4, subpopulationsPerClass: 20, imageSize: 8 }, epochs: 2, batchSize: 32, hiddenUnits: 32 };
 
-function train(dir: string, name: string, backend: string, settings: object, trials = 2, ensemble = 1): ReturnType<typeof readTrials> {
+function train(dir: string, name: string, backend: string, settings: object, trials = 2, ensemble = 1): ReturnType<typeof readTrials> & { epochs: ReturnType<typeof epochReports> } {
   const config = join(dir, `${name}.json`);
   writeFileSync(config, JSON.stringify({ ...TINY, ...settings }));
   const runDir = join(dir, `${name}-${backend}-${ensemble}`);
   const result = runCli(['train', '--config', config, '--backend', backend, '--trials', String(trials), '--workers', '1', '--ensemble', String(ensemble), '--run-dir', runDir]);
   assert.equal(result.status, 0, result.stderr);
-  return readTrials(runDir, N, N_TEST);
+  return { ...readTrials(runDir, N, N_TEST), epochs: epochReports(runDir) };
+}
+
+/** The epoch records of a run's logs: loss and accuracy (null where not counted) of each. */
+function epochReports(runDir: string): { loss: number | null; accuracy: number | null }[] {
+  const lines = readdirSync(join(runDir, 'logs')).flatMap((name) => readFileSync(join(runDir, 'logs', name), 'utf8').split('\n'));
+  return lines.filter((l) => l.includes('"msg":"epoch"')).map((l) => (JSON.parse(l) as { report: { loss: number | null; accuracy: number | null } }).report);
 }
 
 const count = (masks: Uint8Array[]): number => masks.reduce((sum, m) => sum + m.reduce((a, b) => a + b, 0), 0);
@@ -34,6 +40,10 @@ for (const [model, epochs] of [['mlp', 2], ['cnn', 8]] as const) {
       assert.deepEqual(gpu.train, cpu.train);
       assert.deepEqual(gpu.test, cpu.test);
       assert.ok(count(gpu.test) > N_TEST * 2 * 0.4, `the trials learned something: ${count(gpu.test)} of ${2 * N_TEST} test predictions right`);
+      // Every epoch is reported; on webgpu without loss and accuracy (reads there are asynchronous), on wasm with them.
+      assert.equal(gpu.epochs.length, 2 * epochs);
+      assert.ok(gpu.epochs.every((e) => e.loss === null && e.accuracy === null), JSON.stringify(gpu.epochs[0]));
+      assert.ok(cpu.epochs.length === 2 * epochs && cpu.epochs.every((e) => typeof e.loss === 'number' && typeof e.accuracy === 'number'), JSON.stringify(cpu.epochs[0]));
     });
   }
 }
