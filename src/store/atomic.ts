@@ -119,8 +119,8 @@ export async function removeFile(path: string): Promise<void> {
   pauseForTest('unlink', path);
 }
 
-/** Whether process `pid` of this machine is alive (signal 0 only checks). */
-function isAlive(pid: number): boolean {
+/** Whether process `pid` of this machine is alive (signal 0 only checks; EPERM: it runs, as another user). */
+export function processIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -146,7 +146,7 @@ export async function removeStaleTemporaries(dir: string): Promise<{ files: numb
     const info = await lstat(path).catch(() => undefined);
     if (!info?.isFile()) continue;
     const ours = match[1]!.endsWith(`.${host}`);
-    const stale = ours ? !isAlive(Number(match[2])) : Date.now() - info.mtimeMs > FOREIGN_TEMPORARY_AGE_MS;
+    const stale = ours ? !processIsAlive(Number(match[2])) : Date.now() - info.mtimeMs > FOREIGN_TEMPORARY_AGE_MS;
     if (!stale) continue;
     await unlink(path).then(() => {
       removed.files++;

@@ -77,6 +77,7 @@ export class RunDirectory {
   readonly estimatesDir: string;
   readonly logsDir: string;
   readonly cacheDir: string; // the trial-matrix cache (src/store/trial-matrix-cache.ts)
+  readonly claimsDir: string; // claims on trials in flight (src/train/claims.ts)
   readonly representationsPath: string; // the linear probe's, see representations-file.ts
   readonly trainerDataDir: string; // an external trainer's data as .npy, see train/external-learner.ts
   readonly trainerWorkDir: string; // an external trainer's per-trial scratch folders
@@ -88,6 +89,7 @@ export class RunDirectory {
     this.estimatesDir = join(root, 'estimates');
     this.logsDir = join(root, 'logs');
     this.cacheDir = join(root, 'cache');
+    this.claimsDir = join(root, 'claims');
     this.representationsPath = join(root, 'probe-representations.arrow');
     this.trainerDataDir = join(root, 'trainer-data');
     this.trainerWorkDir = join(root, 'trainer-work');
@@ -260,7 +262,7 @@ export class RunDirectory {
   /** Removes the leftovers of interrupted writes in the run's directories (see removeStaleTemporaries). */
   async removeStaleTemporaries(): Promise<{ files: number; bytes: number }> {
     const total = { files: 0, bytes: 0 };
-    for (const dir of [this.root, this.trialsDir, this.estimatesDir, this.cacheDir]) {
+    for (const dir of [this.root, this.trialsDir, this.estimatesDir, this.cacheDir, this.claimsDir]) {
       const removed = await removeStaleTemporaries(dir);
       total.files += removed.files;
       total.bytes += removed.bytes;

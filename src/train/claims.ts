@@ -1,13 +1,14 @@
 // Claims on trials, so that any number of processes on one run directory (job array tasks, resubmitted
 // tasks, two terminals) train each trial once: <run-dir>/claims/trial-NNNNNN.claim is created exclusively
-// ('wx'), names its holder, and is renewed (its mtime) while the trial trains. A claim whose holder is gone
+// and whole (a hard link of a written temporary), names its holder, and is renewed (its mtime) while the trial trains. A claim whose holder is gone
 // (same host, pid not running) or whose lease expired (not renewed for `leaseMs`) is taken over.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { link, mkdir, open, readFile, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { link, mkdir, readFile, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { slurmIds } from '../log.js';
-import { trialFileName } from '../store/run-dir.js';
+import { processIsAlive, writeFileAtomicIfAbsent } from '../store/atomic.js';
+import { RunDirectory, trialFileName } from '../store/run-dir.js';
 
 /** Who holds a claim: the process and, under Slurm, its job and array task. */
 export interface ClaimHolder {
@@ -42,19 +43,9 @@ export function describeHolder(holder: ClaimHolder): string {
   return `${holder.host} pid ${holder.pid}${slurm}`;
 }
 
-/** Whether a process with this pid runs on this host (EPERM: it runs, as another user). */
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function isStale(holder: ClaimHolder, renewedMs: number, leaseMs: number, now: number): boolean {
   if (now - renewedMs > leaseMs) return true;
-  return holder.host === hostname() && holder.pid !== process.pid && !processRuns(holder.pid);
+  return holder.host === hostname() && holder.pid !== process.pid && !processIsAlive(holder.pid);
 }
 
 const claimName = (trial: number): string => trialFileName(trial).replace(/\.arrow$/, '.claim');
@@ -71,7 +62,7 @@ async function readClaim(path: string, leaseMs: number, now = Date.now()): Promi
 
 /** Every claim in a run directory (for `memorize status`). */
 export async function listClaims(runRoot: string, leaseMs = DEFAULT_LEASE_MS): Promise<ClaimInfo[]> {
-  const dir = join(runRoot, 'claims');
+  const dir = new RunDirectory(runRoot).claimsDir;
   const names = await readdir(dir).catch(() => [] as string[]);
   const claims: ClaimInfo[] = [];
   for (const name of names.filter((n) => CLAIM_NAME.test(n)).sort()) {
@@ -91,7 +82,7 @@ export class ClaimBook {
     readonly holder: ClaimHolder = currentHolder(),
     readonly leaseMs = DEFAULT_LEASE_MS,
   ) {
-    this.dir = join(runRoot, 'claims');
+    this.dir = new RunDirectory(runRoot).claimsDir;
   }
 
   get heldTrials(): number[] {
@@ -141,19 +132,9 @@ export class ClaimBook {
     for (const trial of this.heldTrials) await this.release(trial);
   }
 
+  /** Creates the claim whole or not at all: a process killed while claiming leaves no empty claim that nobody could judge. */
   private async create(path: string, trial: number): Promise<boolean> {
-    let handle;
-    try {
-      handle = await open(path, 'wx');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw error;
-    }
-    try {
-      await handle.writeFile(`${JSON.stringify({ trial, holder: this.holder, claimedAt: new Date().toISOString() })}\n`);
-    } finally {
-      await handle.close();
-    }
+    if (!(await writeFileAtomicIfAbsent(path, `${JSON.stringify({ trial, holder: this.holder, claimedAt: new Date().toISOString() })}\n`))) return false;
     this.held.add(trial);
     return true;
   }

@@ -1,7 +1,7 @@
 // The real CLI on tiny synthetic data in temp dirs: train -> estimate -> pairs, estimates reproduced by
 // a brute-force Algorithm 1 over the trial files, bad input, resume after a killed run.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -133,9 +133,15 @@ test('resume after a killed run loses nothing and redoes only the missing trials
     }
   };
   while (trialFiles().length < 40) await new Promise((resolve) => setTimeout(resolve, 20));
+  const workers = spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l !== '').map(Number);
   child.kill('SIGKILL');
   await new Promise((resolve) => child.on('exit', resolve));
-  await new Promise((resolve) => setTimeout(resolve, 300)); // let orphaned workers notice and exit
+  // Orphaned workers notice that their parent is gone and exit (one may still write the trial it was on).
+  const alive = (pid: number): boolean => spawnSync('kill', ['-0', String(pid)]).status === 0;
+  for (let waited = 0; workers.some(alive); waited += 50) {
+    assert.ok(waited < 20_000, `workers ${workers.filter(alive).join(', ')} still running 20 s after their parent was killed`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   const before = new Map(trialFiles().map((f) => [f, readFileSync(join(killed, 'trials', f))]));
   assert.ok(before.size >= 40 && before.size < 400, `${before.size} trials finished before the kill`);
 

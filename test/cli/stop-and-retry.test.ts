@@ -171,3 +171,22 @@ test('network trials report every epoch (loss, accuracy, time) in the log', () =
   }
   assert.ok(epochs[2]!.report.loss < epochs[0]!.report.loss, 'the loss falls');
 });
+
+test('a process killed while it claims a trial leaves no claim behind that would keep the trial from every other process', async () => {
+  const run = runDir();
+  const args = ['train', ...TINY, '--trials', '6', '--workers', '1', '--run-dir', run];
+  // Stopped right after the claim's temporary is written, before it becomes the claim; then killed with its workers.
+  const pause = 'temporary:trial-000003.claim';
+  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...SLOW, MEMORIZE_TEST_PAUSE_AFTER: pause }, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  await until('the pause', () => stderr.includes(`paused after ${pause}`));
+  process.kill(-child.pid!, 'SIGKILL');
+  await exited;
+  assert.ok(!readdirSync(join(run, 'claims')).includes('trial-000003.claim'), 'no claim without its holder written in it');
+  const again = execFileSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: SLOW, stdio: ['ignore', 'pipe', 'ignore'] });
+  assert.doesNotMatch(again, /held by other processes/);
+  assert.equal(trialFiles(run).length, 6, again);
+  assert.deepEqual(readdirSync(join(run, 'claims')), [], 'the killed claimer\'s temporary was removed');
+});
