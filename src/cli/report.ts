@@ -39,7 +39,7 @@ export function formatTrain(s: TrainSummary): string {
 export function formatEstimate(s: EstimateSummary): string {
   const lines = [
     `estimate: ${s.trials} trials${s.trials < s.requestedTrials ? ` (of ${s.requestedTrials} requested)` : ''}, n = ${s.n} train, n' = ${s.nTest} test; mean test accuracy ${fixed(s.meanTestAccuracy)}`,
-    `  trials used: ${s.trialRange === 'all' ? 'all finished' : `${s.trialRange} (--trials)`}; ${s.trialFilesRead} trial file(s) read, the others from cache/trial-matrix.bin`,
+    `  trials used: ${s.trialRange === 'all' ? 'all finished' : `${s.trialRange} (--trials)`}; ${s.trialFilesRead} trial file(s) read${s.trialFilesRead < s.trials ? `, ${s.trials - s.trialFilesRead} from cache/trial-matrix.bin` : ''}`,
     `  mean mem ${fixed(s.meanMem)}; ${s.memorizedAtQuarter} examples with mem >= 0.25`,
     `  influence.arrow: ${s.influencePairs} same-class pairs${s.influenceFloor === null ? '' : ` with infl >= ${s.influenceFloor}`}`,
     ...removedLine(s.removedTemporaries),

@@ -3,7 +3,7 @@
 // flipped bit refused by its checksum), a damaged or cut-short cache is rebuilt, and the estimates equal brute
 // force every time, reader workers included.
 import assert from 'node:assert/strict';
-import { closeSync, openSync, readFileSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { estimate } from '../../src/commands/estimate.js';
@@ -105,5 +105,8 @@ test('estimate --trials and the split halves use the cached trials through a mas
   assertEstimatesMatchBruteForce(runDir.root, 1, (k) => k >= 3 && k <= 40);
   const cli = runCli(['estimate', '--run-dir', runDir.root]);
   assert.equal(cli.status, 0, cli.stderr);
-  assert.match(cli.stdout, /trials used: all finished; 0 trial file\(s\) read, the others from cache\/trial-matrix\.bin/);
+  assert.match(cli.stdout, /trials used: all finished; 0 trial file\(s\) read, 45 from cache\/trial-matrix\.bin\n/);
+  rmSync(join(runDir.root, 'cache'), { recursive: true });
+  const cold = runCli(['estimate', '--run-dir', runDir.root]);
+  assert.match(cold.stdout, /trials used: all finished; 45 trial file\(s\) read\n/, 'no cache: every file read, nothing from the cache');
 });
