@@ -40,6 +40,16 @@ export function shellQuote(word: string): string {
 
 const command = (words: string[]): string => words.map(shellQuote).join(' ');
 
+/** Where any job of the run goes: the partition and account asked for. */
+const placement = (o: SlurmSubmitOptions): string[] => [
+  ...(o.partition !== undefined ? [`--partition=${o.partition}`] : []),
+  ...(o.account !== undefined ? [`--account=${o.account}`] : []),
+];
+
+/** A batch script: the shebang, what it is (comment lines), its #SBATCH directives, then its commands. */
+const batchScript = (comments: string[], directives: string[], commands: string[]): string =>
+  ['#!/bin/bash', ...comments.map((c) => `# ${c}`), ...directives.map((d) => `#SBATCH ${d}`), ...commands, ''].join('\n');
+
 export function trainScript(o: SlurmSubmitOptions, runDir: string): string {
   const directives = [
     `--job-name=memorize-train`,
@@ -49,45 +59,35 @@ export function trainScript(o: SlurmSubmitOptions, runDir: string): string {
     `--signal=B:TERM@${o.graceSeconds + 30}`, // SIGTERM to memorize (exec'd: the batch shell) before the time limit
     `--output=${join(runDir, 'slurm', 'train-%A_%a.out')}`,
     ...(o.time !== undefined ? [`--time=${o.time}`] : []),
-    ...(o.partition !== undefined ? [`--partition=${o.partition}`] : []),
-    ...(o.account !== undefined ? [`--account=${o.account}`] : []),
+    ...placement(o),
     ...(o.cpusPerTask !== undefined ? [`--cpus-per-task=${o.cpusPerTask}`] : []),
     ...(o.gpusPerTask !== undefined ? [`--gres=gpu:${o.gpusPerTask}`] : []),
-    ...o.sbatchLines,
+    ...o.sbatchLines, // last: they override what is above
   ];
-  return [
-    '#!/bin/bash',
-    '# Written by `memorize slurm submit`. Every task claims trials of the run: resubmit any shape of array',
-    '# (sbatch --array=3 this-file) after a cancel, a time limit or a preemption, and only missing trials run.',
-    ...directives.map((d) => `#SBATCH ${d}`),
+  const comments = [
+    'Written by `memorize slurm submit`. Every task claims trials of the run: resubmit any shape of array',
+    '(sbatch --array=3 this-file) after a cancel, a time limit or a preemption, and only missing trials run.',
+  ];
+  return batchScript(comments, directives, [
     `cd ${shellQuote(o.cwd)}`,
     `exec ${command([...o.memorize, 'train', '--run-dir', runDir, '--grace', String(o.graceSeconds), '--progress-interval', '30', ...o.trainArgs])}`,
-    '',
-  ].join('\n');
+  ]);
 }
 
 export function estimateScript(o: SlurmSubmitOptions, runDir: string): string {
-  const directives = [
-    '--job-name=memorize-estimate',
-    '--open-mode=append',
-    `--output=${join(runDir, 'slurm', 'estimate-%j.out')}`,
-    ...(o.partition !== undefined ? [`--partition=${o.partition}`] : []),
-    ...(o.account !== undefined ? [`--account=${o.account}`] : []),
-    ...o.sbatchLines,
+  const directives = ['--job-name=memorize-estimate', '--open-mode=append', `--output=${join(runDir, 'slurm', 'estimate-%j.out')}`, ...placement(o), ...o.sbatchLines];
+  const comments = [
+    'Written by `memorize slurm submit`: after the train array (afterany), wait for live claims of other jobs,',
+    'refuse an incomplete run (the line names the missing trials), then estimate, select pairs and write the report.',
   ];
-  return [
-    '#!/bin/bash',
-    '# Written by `memorize slurm submit`: after the train array (afterany), wait for live claims of other jobs,',
-    '# refuse an incomplete run (the line names the missing trials), then estimate, select pairs and write the report.',
-    ...directives.map((d) => `#SBATCH ${d}`),
+  return batchScript(comments, directives, [
     'set -e',
     `cd ${shellQuote(o.cwd)}`,
     command([...o.memorize, 'status', '--run-dir', runDir, '--wait', '--require-complete']),
     command([...o.memorize, 'estimate', '--run-dir', runDir]),
     command([...o.memorize, 'pairs', '--run-dir', runDir, ...o.pairsArgs]),
     command([...o.memorize, 'report', '--run-dir', runDir, ...o.reportArgs]),
-    '',
-  ].join('\n');
+  ]);
 }
 
 function sbatch(args: string[]): string {

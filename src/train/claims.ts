@@ -56,7 +56,7 @@ async function readClaim(path: string, leaseMs: number, now = Date.now()): Promi
     const parsed = JSON.parse(text) as { trial: number; holder: ClaimHolder; claimedAt: string };
     return { ...parsed, renewedMs: info.mtimeMs, ino: info.ino, stale: isStale(parsed.holder, info.mtimeMs, leaseMs, now) };
   } catch {
-    return undefined; // gone meanwhile, or half-written by a claimer this very moment: not ours to judge now
+    return undefined; // released meanwhile (claims appear whole: see create)
   }
 }
 

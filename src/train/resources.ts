@@ -1,9 +1,11 @@
 // What this process may use, for the default --workers: CPUs (SLURM_CPUS_PER_TASK, CPU affinity, the cgroup's
 // CPU quota: the smallest) and GPUs (under Slurm only those it allocated, CUDA_VISIBLE_DEVICES; elsewhere
-// that variable or nvidia-smi: worker-env.ts). One worker per GPU on a GPU backend, else one per CPU; never more than groups.
+// that variable or nvidia-smi: worker-env.ts). One worker per GPU on the CUDA backends, one on webgpu, else one per
+// CPU; never more than groups.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { BackendName } from '../config/schema.js';
+import { mayUseCuda } from './worker-env.js';
 
 /** Workers allowed at most, whatever is asked: more processes than this on one machine is a mistake. */
 export const MAX_WORKERS = 256;
@@ -31,15 +33,10 @@ export function usableCpus(env: NodeJS.ProcessEnv, affinity = availableParalleli
   return Math.max(1, Math.min(...limits.filter((n): n is number => n !== undefined)));
 }
 
-/** Whether the backend trains on a GPU when it can (auto prefers the GPU backends). */
-export function mayUseGpu(backend: BackendName): boolean {
-  return backend === 'tensorflow-gpu' || backend === 'webgpu' || backend === 'auto';
-}
-
 /** The number of worker processes: `asked` (capped), or one on webgpu (Dawn opens the same default adapter in
- * every process, so more would share one GPU), one per GPU on the other GPU backends with GPUs, else one per
- * usable CPU; never more than there are groups of trials to run. */
+ * every process, so more would share one GPU), one per GPU on the backends that may use CUDA (each worker gets
+ * its own, worker-env.ts), else one per usable CPU; never more than there are groups of trials to run. */
 export function workerCount(asked: number | 'auto', backend: BackendName, cpus: number, gpus: readonly string[], groups: number): number {
-  const wanted = asked !== 'auto' ? asked : backend === 'webgpu' ? 1 : mayUseGpu(backend) && gpus.length > 0 ? gpus.length : cpus;
+  const wanted = asked !== 'auto' ? asked : backend === 'webgpu' ? 1 : mayUseCuda(backend) && gpus.length > 0 ? gpus.length : cpus;
   return Math.max(0, Math.min(wanted, MAX_WORKERS, groups));
 }

@@ -4,10 +4,10 @@
 import { UsageError } from '../errors.js';
 import { checkModelSettings, ensembleSize } from '../models/registry.js';
 import type { TrialExecutor, ExecutorSetup } from './executor.js';
-import { mayUseGpu, usableCpus, workerCount } from './resources.js';
+import { usableCpus, workerCount } from './resources.js';
 import { scheduleTrials, type SchedulerOptions, type SchedulerResult } from './scheduler.js';
 import type { EpochReport } from './training-hooks.js';
-import { allocatedGpus, nvidiaSmiGpus } from './worker-env.js';
+import { allocatedGpus, mayUseCuda, nvidiaSmiGpus } from './worker-env.js';
 
 /** What the runner reports after each finished trial. */
 export interface TrialDone {
@@ -56,7 +56,7 @@ export type RunControl = Omit<SchedulerOptions, 'setup' | 'pending' | 'workers' 
  * may use), claiming each group first; calls onDone after each trial is written. */
 export async function runPendingTrials(setup: ExecutorSetup, pending: number[], control: RunControl): Promise<SchedulerResult & { workers: number }> {
   const { config } = setup;
-  const gpus = mayUseGpu(config.backend) ? allocatedGpus(process.env, nvidiaSmiGpus) : [];
+  const gpus = mayUseCuda(config.backend) ? allocatedGpus(process.env, nvidiaSmiGpus) : []; // only CUDA workers are given GPUs
   const wanted = workerCount(config.workers, config.backend, usableCpus(process.env), gpus, Infinity);
   const groups = groupTrials(pending, ensembleSize(config), wanted);
   const workers = Math.min(wanted, groups.length);
