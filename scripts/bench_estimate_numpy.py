@@ -1,5 +1,5 @@
 # NumPy reference of `memorize estimate` and `memorize pairs` for scripts/bench-estimate.ts: the same
-# computation (Algorithm 1 with Newcombe-Wilson intervals, the 0.05 floor above 20 M pairs, exact threshold
+# computation (Algorithm 1 with Newcombe-Wilson intervals, the 0.05 floor above 1 M pairs, exact threshold
 # tests on the counts, the split-half Jaccard), as a researcher would write it: float32 class-block products.
 # Reads the same trial files (the bitmaps at the byte offsets the bench found; labels from .npy).
 #   python3 bench_estimate_numpy.py estimate RUN INPUTS OUT
@@ -8,7 +8,7 @@ import json, os, sys
 import numpy as np
 
 Z = 1.959963984540054
-MAX_FULL_PAIRS = 20_000_000
+MAX_FULL_PAIRS = 1_000_000
 
 
 def read_trials(run, inputs):
@@ -65,7 +65,7 @@ def at_least(c_in, n_in, c_out, n_out, p, q):
 
 
 def estimate(subset, train, test, labels, test_labels, classes, floor=None):
-    """floor: (p, q) to keep only pairs with infl >= p/q; default 1/20 above 20 M same-class pairs."""
+    """floor: (p, q) to keep only pairs with infl >= p/q; default 1/20 above 1 M same-class pairs."""
     t = subset.shape[0]
     n_in = subset.sum(0, dtype=np.int64)
     correct_in = (subset & train).sum(0, dtype=np.int64)

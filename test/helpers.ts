@@ -112,9 +112,10 @@ export function column(path: string, name: string): number[] {
 }
 
 /** Asserts that a run's estimates/*.arrow equal brute-force Algorithm 1 over its trial files: mem of every
- * training example, infl of every `inflStride`-th same-class pair, and that every same-class pair is there;
+ * training example, infl of every `inflStride`-th same-class pair, and that every same-class pair is there (with
+ * `floor`: exactly the same-class pairs with infl >= floor, in the estimator's order: by class, then i, then j);
  * over the trials `keep` accepts (every one without it). */
-export function assertEstimatesMatchBruteForce(runDir: string, inflStride = 7, keep: (trial: number) => boolean = () => true): void {
+export function assertEstimatesMatchBruteForce(runDir: string, inflStride = 7, keep: (trial: number) => boolean = () => true, floor: number | null = null): void {
   const trainLabels = column(join(runDir, 'train-examples.arrow'), 'label');
   const testLabels = column(join(runDir, 'test-examples.arrow'), 'label');
   const all = readTrials(runDir, trainLabels.length, testLabels.length);
@@ -125,8 +126,20 @@ export function assertEstimatesMatchBruteForce(runDir: string, inflStride = 7, k
   for (let i = 0; i < mem.length; i++) assert.ok(Math.abs(mem[i]! - bruteForceDifference(trials.subset, trials.train, i, i).value) < 1e-5, `mem[${i}]`);
   const inflPath = join(runDir, 'estimates', 'influence.arrow');
   const [trainIndex, testIndex, infl] = ['train_index', 'test_index', 'infl'].map((c) => column(inflPath, c));
-  const sameClass = trainLabels.reduce((sum, y) => sum + testLabels.filter((z) => z === y).length, 0);
-  assert.equal(infl!.length, sameClass, 'every same-class pair is in influence.arrow');
+  if (floor === null) {
+    const sameClass = trainLabels.reduce((sum, y) => sum + testLabels.filter((z) => z === y).length, 0);
+    assert.equal(infl!.length, sameClass, 'every same-class pair is in influence.arrow');
+  } else {
+    const expected: string[] = [];
+    const classes = Math.max(...trainLabels) + 1;
+    for (let c = 0; c < classes; c++) {
+      for (let i = 0; i < trainLabels.length; i++) {
+        if (trainLabels[i] !== c) continue;
+        for (let j = 0; j < testLabels.length; j++) if (testLabels[j] === c && bruteForceDifference(trials.subset, trials.test, i, j).atLeast(floor)) expected.push(`${i},${j}`);
+      }
+    }
+    assert.deepEqual(Array.from(infl!, (_, r) => `${trainIndex![r]},${testIndex![r]}`), expected, `influence.arrow holds exactly the same-class pairs with infl >= ${floor}`);
+  }
   for (let r = 0; r < infl!.length; r += inflStride) {
     const expected = bruteForceDifference(trials.subset, trials.test, trainIndex![r]!, testIndex![r]!).value;
     assert.ok(Math.abs(infl![r]! - expected) < 1e-5, `infl row ${r}`);

@@ -127,8 +127,17 @@ function trainControlFlags(flags: Record<string, unknown>): { graceSeconds?: num
   return { ...(grace !== undefined && { graceSeconds: grace }), ...(stall !== undefined && { stallSeconds: stall === 0 ? null : stall }) };
 }
 
-async function runEstimate(runDir: string, trials?: unknown): Promise<string> {
-  return formatEstimate(await estimate({ runDir, ...(typeof trials === 'string' && { trials: parseTrialRange('--trials', trials) }) }));
+/** --influence-floor: none, or a number in [-1, 1]. */
+function parseInfluenceFloor(value: string): number | null {
+  if (value === 'none') return null;
+  const floor = parseNumber('--influence-floor', value);
+  if (!(floor >= -1 && floor <= 1)) throw new UsageError(`--influence-floor must be none or a number in [-1, 1] (infl is a difference of two probabilities), got ${value}`);
+  return floor;
+}
+
+async function runEstimate(runDir: string, flags: Record<string, unknown> = {}): Promise<string> {
+  const { trials, influenceFloor } = flags;
+  return formatEstimate(await estimate({ runDir, ...(typeof trials === 'string' && { trials: parseTrialRange('--trials', trials) }), ...(typeof influenceFloor === 'string' && { influenceFloor: parseInfluenceFloor(influenceFloor) }) }));
 }
 
 async function runCompare(runA: string, runB: string | undefined, flags: Record<string, unknown>): Promise<string> {
@@ -290,7 +299,8 @@ function buildProgram(print: (text: string) => void): Command {
     .description('estimate mem(i) and infl(i, j) with standard errors from the finished trials (Algorithm 1)')
     .option('--run-dir <dir>', 'run directory written by `memorize train` (required)')
     .option('--trials <FIRST:LAST>', 'use only trials FIRST to LAST (indices, both included), e.g. 0:99 for the first 100 (default: all finished)')
-    .action(async (flags: Record<string, unknown>) => print(await runEstimate(requireRunDir(flags), flags['trials'])));
+    .option('--influence-floor <F>', 'influence.arrow keeps the same-class pairs with infl >= F (exactly), or every pair with none (default: every pair up to 1,000,000 of them, else 0.05)')
+    .action(async (flags: Record<string, unknown>) => print(await runEstimate(requireRunDir(flags), flags)));
   program
     .command('compare <runA> [runB]')
     .description('consistency of two runs on the same data, or of one run\'s halves (supplement C, eq. 4): Jaccard and mean difference of mem and infl at thresholds 0 to 1, Pearson correlations')

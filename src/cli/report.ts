@@ -41,7 +41,9 @@ export function formatEstimate(s: EstimateSummary): string {
     `estimate: ${s.trials} trials${s.trials < s.requestedTrials ? ` (of ${s.requestedTrials} requested)` : ''}, n = ${s.n} train, n' = ${s.nTest} test; mean test accuracy ${fixed(s.meanTestAccuracy)}`,
     `  trials used: ${s.trialRange === 'all' ? 'all finished' : `${s.trialRange} (--trials)`}; ${s.trialFilesRead} trial file(s) read${s.trialFilesRead < s.trials ? `, ${s.trials - s.trialFilesRead} from cache/trial-matrix.bin` : ''}`,
     `  mean mem ${fixed(s.meanMem)}; ${s.memorizedAtQuarter} examples with mem >= 0.25`,
-    `  influence.arrow: ${s.influencePairs} same-class pairs${s.influenceFloor === null ? '' : ` with infl >= ${s.influenceFloor}`}`,
+    s.influenceFloor === null
+      ? `  influence.arrow: every one of the ${s.sameClassPairs} same-class pairs`
+      : `  influence.arrow: ${s.influencePairs} of the ${s.sameClassPairs} same-class pairs, those with infl >= ${s.influenceFloor}${s.everyPairFits ? ' (--influence-floor none keeps every pair)' : ''}`,
     ...removedLine(s.removedTemporaries),
   ];
   const { neverLeftOut, neverIncluded } = s.undefinedEstimates;

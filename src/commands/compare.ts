@@ -41,10 +41,8 @@ async function openRun(dir: string): Promise<{ runDir: RunDirectory; manifest: R
 }
 
 async function side(run: { runDir: RunDirectory; manifest: RunManifest }, keep: TrialFilter, selection: string) {
-  const estimates = await estimateTrials(run.runDir, run.manifest, keep, `${selection} trials`);
-  if (estimates.floor !== null) {
-    throw new UsageError(`${run.runDir.root} has more same-class pairs than compare holds in memory (it keeps every pair, up to 20 million); compare runs with fewer classes or examples`);
-  }
+  // Eq. 4's D_infl needs both runs' infl of every pair either selects: every same-class pair.
+  const estimates = await estimateTrials(run.runDir, run.manifest, keep, `${selection} trials`, null, 'compare holds every pair in memory: compare runs with fewer classes or examples');
   const summary: CompareSide = {
     runDir: run.runDir.root,
     model: run.manifest.config.model,

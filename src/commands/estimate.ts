@@ -10,13 +10,22 @@ import { writeEstimates } from '../store/estimates-files.js';
 import { RunDirectory, type ExampleTable, type RunManifest } from '../store/run-dir.js';
 import { loadTrialSlots, type TrialInfo, type TrialSlots } from '../store/trial-matrix-cache.js';
 
-/** Above this many same-class pairs, influence.arrow keeps only pairs with infl >= INFLUENCE_FLOOR. */
+/** Up to this many same-class pairs, influence.arrow holds every one by default; above (CIFAR-100 and larger), only
+ * pairs with infl >= DEFAULT_INFLUENCE_FLOOR: the pairs any analysis of the paper selects, at a small part of the
+ * time and space (5 M pairs at CIFAR-100 scale, ~4,000 above the floor). */
+export const FULL_INFLUENCE_PAIRS_BY_DEFAULT = 1_000_000;
+export const DEFAULT_INFLUENCE_FLOOR = 0.05;
+/** A table of every same-class pair is refused above this many (36 bytes a pair: 720 MB). */
 export const MAX_FULL_INFLUENCE_PAIRS = 20_000_000;
-export const INFLUENCE_FLOOR = 0.05;
+
+/** What influence.arrow keeps: pairs with infl >= a floor (decided exactly), every same-class pair (null), or the
+ * default (every pair up to FULL_INFLUENCE_PAIRS_BY_DEFAULT, else the 0.05 floor). */
+export type InfluenceFloor = number | null | 'default';
 
 export interface EstimateOptions {
   runDir: string;
   trials?: TrialRange; // use only these trials (default: every finished trial)
+  influenceFloor?: InfluenceFloor; // default: 'default'
 }
 
 export interface EstimateSummary {
@@ -30,6 +39,8 @@ export interface EstimateSummary {
   undefinedEstimates: UndefinedEstimates; // left out of every count and selection (NaN standard error)
   trialRange: string; // FIRST:LAST, or all
   influencePairs: number; // rows in influence.arrow
+  sameClassPairs: number; // of this many same-class pairs
+  everyPairFits: boolean; // --influence-floor none may keep them all (at most MAX_FULL_INFLUENCE_PAIRS)
   influenceFloor: number | null; // null when every same-class pair is kept
   meanTestAccuracy: number;
   bySubpopulationSize?: FrequencyBucket[]; // where the data set knows its subpopulations
@@ -74,16 +85,20 @@ function estimateTables(labels: Int32Array, testLabels: Int32Array, memo: Memori
 }
 
 /** Algorithm 1 over the trials `keep` accepts, in memory: what estimate writes and compare and pairs reuse.
- * `floorOverride` replaces the 0.05 floor of large tables (pairs' split halves need only pairs at theta_infl and up). */
-export async function estimateTrials(runDir: RunDirectory, manifest: RunManifest, keep: TrialFilter, which: string, floorOverride?: number): Promise<RunEstimates & { trials: number; trialList: number[]; meanTestAccuracy: number; floor: number | null; train: ExampleTable; test: ExampleTable; filesRead: number }> {
+ * `influenceFloor` says which pairs to keep (pairs' split halves need only pairs at theta_infl and up; compare every
+ * pair); a table of every pair above MAX_FULL_INFLUENCE_PAIRS is refused, with `tooMany` saying what to do. */
+export async function estimateTrials(runDir: RunDirectory, manifest: RunManifest, keep: TrialFilter, which: string, influenceFloor: InfluenceFloor, tooMany = 'use --influence-floor F'): Promise<RunEstimates & { trials: number; trialList: number[]; meanTestAccuracy: number; floor: number | null; sameClassPairs: number; train: ExampleTable; test: ExampleTable; filesRead: number }> {
   const train = await runDir.readExamples('train', manifest);
   const test = await runDir.readExamples('test', manifest);
-  const { matrix, trials, meanTestAccuracy, filesRead } = await readTrialMatrix(runDir, manifest, keep, which);
   const { numClasses } = manifest.dataset;
   const fullPairs = countSameClassPairs(train.label, test.label, numClasses);
-  const floor = floorOverride ?? (fullPairs > MAX_FULL_INFLUENCE_PAIRS ? INFLUENCE_FLOOR : null);
+  const floor = influenceFloor === 'default' ? (fullPairs > FULL_INFLUENCE_PAIRS_BY_DEFAULT ? DEFAULT_INFLUENCE_FLOOR : null) : influenceFloor;
+  if (floor === null && fullPairs > MAX_FULL_INFLUENCE_PAIRS) {
+    throw new UsageError(`${runDir.root} has ${fullPairs.toLocaleString('en-US')} same-class pairs, more than a table of every pair may hold (${MAX_FULL_INFLUENCE_PAIRS.toLocaleString('en-US')}, 36 bytes each); ${tooMany}`);
+  }
+  const { matrix, trials, meanTestAccuracy, filesRead } = await readTrialMatrix(runDir, manifest, keep, which);
   const { memo, influence } = await estimateAll(matrix, train.label, test.label, numClasses, { floor: floor ?? -Infinity, threads: availableParallelism() });
-  return { memo, influence, trials: matrix.trials, trialList: trials.map((info) => info.trial), meanTestAccuracy, floor, train, test, filesRead };
+  return { memo, influence, trials: matrix.trials, trialList: trials.map((info) => info.trial), meanTestAccuracy, floor, sameClassPairs: fullPairs, train, test, filesRead };
 }
 
 export async function estimate(options: EstimateOptions): Promise<EstimateSummary> {
@@ -92,7 +107,7 @@ export async function estimate(options: EstimateOptions): Promise<EstimateSummar
   const log = createLogger(runDir.logsDir, 'estimate');
   const removedTemporaries = await runDir.removeStaleTemporaries();
   const range = formatTrialRange(options.trials);
-  const { memo, influence, trials, trialList, meanTestAccuracy, floor, train, test, filesRead } = await estimateTrials(runDir, manifest, inRange(options.trials), `--trials ${range}`);
+  const { memo, influence, trials, trialList, meanTestAccuracy, floor, sameClassPairs, train, test, filesRead } = await estimateTrials(runDir, manifest, inRange(options.trials), `--trials ${range}`, options.influenceFloor === undefined ? 'default' : options.influenceFloor, 'use --influence-floor F (the default above 1,000,000 pairs is 0.05)');
   await writeEstimates(runDir, manifest, { ...estimateTables(train.label, test.label, memo, influence), trials: trialList, influenceFloor: floor, trialRange: range });
   const defined = selectDefined(memo.mem, memo.se, -Infinity);
   const summary: EstimateSummary = {
@@ -106,6 +121,8 @@ export async function estimate(options: EstimateOptions): Promise<EstimateSummar
     undefinedEstimates: countUndefined(memo),
     trialRange: range,
     influencePairs: influence.infl.length,
+    sameClassPairs,
+    everyPairFits: sameClassPairs <= MAX_FULL_INFLUENCE_PAIRS,
     influenceFloor: floor,
     meanTestAccuracy,
     removedTemporaries,
