@@ -2,22 +2,17 @@
 // The `memorize` command line: commander wiring only. Each command parses its flags into options,
 // calls the core function of the same name, and prints what it returns. One top-level catch turns a
 // UsageError into one line on stderr and exit code 2; anything else is a bug and keeps its stack.
-// Only the commands that train (train, run, ablate, loo, backends) load TensorFlow.js, and only report (and
-// run) the report's chart modules, on first use.
+// Each command's module is loaded when it runs (start-up is part of every estimate's time): only the commands
+// that train (train, run, ablate, loo, backends) load TensorFlow.js, and only report (and run) the report's charts.
 import { Command, CommanderError, Option } from 'commander';
 import { AUGMENTATIONS, DEFAULT_CONFIG, BACKEND_NAMES } from '../config/schema.js';
 import { DATASETS } from '../data/registry.js';
 import { MODEL_DESCRIPTIONS } from '../models/catalog.js';
 import { Interrupted, UsageError } from '../errors.js';
 import { SOURCES, fetchData } from '../commands/data-fetch.js';
-import { compare } from '../commands/compare.js';
-import { estimate } from '../commands/estimate.js';
 import { EXPORT_FORMATS, exportRun, type ExportFormat } from '../commands/export.js';
-import { importRun, type LabelSource } from '../commands/import.js';
+import type { LabelSource } from '../commands/import.js';
 import { parseTrialRange } from '../estimate/trial-selection.js';
-import { pairs } from '../commands/pairs.js';
-import { status } from '../commands/status.js';
-import { slurmSubmit } from '../commands/slurm.js';
 import { fileURLToPath } from 'node:url';
 import { memorizeVersion } from '../version.js';
 import { configFromFlags, parseInteger, parseNumber, parseThresholds, shardFromFlags } from './flags.js';
@@ -137,6 +132,7 @@ function parseInfluenceFloor(value: string): number | null {
 
 async function runEstimate(runDir: string, flags: Record<string, unknown> = {}): Promise<string> {
   const { trials, influenceFloor } = flags;
+  const { estimate } = await import('../commands/estimate.js');
   return formatEstimate(await estimate({ runDir, ...(typeof trials === 'string' && { trials: parseTrialRange('--trials', trials) }), ...(typeof influenceFloor === 'string' && { influenceFloor: parseInfluenceFloor(influenceFloor) }) }));
 }
 
@@ -144,6 +140,7 @@ async function runCompare(runA: string, runB: string | undefined, flags: Record<
   if (flags['splitHalf'] === true && runB !== undefined) throw new UsageError('give either two runs or --split-half with one run, not both');
   if (flags['splitHalf'] !== true && runB === undefined) throw new UsageError('give two run directories to compare, or one with --split-half');
   const condition = flags['memCondition'];
+  const { compare } = await import('../commands/compare.js');
   return formatCompare(
     await compare({
       runA,
@@ -158,6 +155,7 @@ async function runCompare(runA: string, runB: string | undefined, flags: Record<
 async function runPairs(runDir: string, flags: Record<string, unknown>): Promise<string> {
   const thetaMem = parseNumber('--theta-mem', String(flags['thetaMem']));
   const thetaInfl = parseNumber('--theta-infl', String(flags['thetaInfl']));
+  const { pairs } = await import('../commands/pairs.js');
   return formatPairs(await pairs({ runDir, thetaMem, thetaInfl }));
 }
 
@@ -226,11 +224,13 @@ async function runImport(flags: Record<string, unknown>): Promise<string> {
   const [subset, trainCorrect, testCorrect] = [text(flags, 'subset'), text(flags, 'trainCorrect'), text(flags, 'testCorrect')];
   const masks = subset !== undefined && trainCorrect !== undefined && testCorrect !== undefined ? { subset, trainCorrect, testCorrect } : undefined;
   if (heldout === undefined && masks === undefined && (subset ?? trainCorrect ?? testCorrect) !== undefined) throw new UsageError('--subset, --train-correct and --test-correct go together: give all three');
+  const { importRun } = await import('../commands/import.js');
   const result = await importRun({ runDir: requireRunDir(flags), labels: labelSource(flags), ...(heldout !== undefined && { heldout }), ...(masks && { masks }) });
   return `import: ${result.trials} trials, n = ${result.n} train, n' = ${result.nTest} test, m = ${result.m}, into ${result.runDir}; next: memorize estimate --run-dir ${result.runDir}`;
 }
 
 async function runStatus(runDir: string, wait: boolean, requireComplete: boolean): Promise<string> {
+  const { status } = await import('../commands/status.js');
   let state = await status({ runDir });
   while (wait && state.claims.some((c) => !c.stale)) {
     await new Promise((resolve) => setTimeout(resolve, 10_000));
@@ -261,6 +261,7 @@ function addSlurmCommand(program: Command, print: (text: string) => void): void 
       const pass = (keys: { key: string; flag: string }[]): string[] => keys.flatMap(({ key, flag }) => (typeof flags[key] === 'string' ? [flag, flags[key]] : []));
       const int = (flag: string, key: string): number | undefined => (typeof flags[key] === 'string' ? parseInteger(flag, flags[key], 1) : undefined);
       const [cpusPerTask, gpusPerTask] = [int('--cpus-per-task', 'cpusPerTask'), int('--gpus-per-task', 'gpusPerTask')];
+      const { slurmSubmit } = await import('../commands/slurm.js');
       const result = await slurmSubmit({
         runDir,
         trainArgs: pass(trainFlags),

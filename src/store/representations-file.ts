@@ -1,7 +1,7 @@
 // "<run-dir>/probe-representations.arrow" (format "representations/1"): the linear probe's penultimate-layer
 // representations of every train and test example, computed once per run and reused by every worker,
 // shard and resumed run. One row per example: `split` (0 train, 1 test), `index`, `representation`.
-import { Field, FixedSizeList, Float32, Int32, RecordBatch, Schema, Struct, Table, makeData, tableToIPC } from 'apache-arrow';
+import { Field, FixedSizeList, Float32, Int32, RecordBatch, Schema, Struct, Table, makeData, tableToIPC } from './arrow.js';
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { writeFileAtomicIfAbsent } from './atomic.js';

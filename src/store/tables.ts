@@ -1,7 +1,7 @@
 // Plain columnar Arrow tables (estimates, pairs, example labels): typed arrays in, typed arrays out.
 // Written uncompressed in the IPC file format, which pyarrow, polars and DuckDB read directly.
 import { readFile } from 'node:fs/promises';
-import { DataType, Field, Float32, Float64, Int32, RecordBatch, Schema, Struct, Table, makeData, tableFromIPC, tableToIPC, type Data, type Vector } from 'apache-arrow';
+import { DataType, Field, Float32, Float64, Int32, RecordBatch, Schema, Struct, Table, makeData, tableFromIPC, tableToIPC, type Data, type Vector } from './arrow.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 

@@ -2,7 +2,7 @@
 // with one row per trial, masks bit-packed as FixedSizeList<Bool> (a CIFAR-100 trial is about 14 KB). Its
 // schema metadata names the data it was trained on and a sha256 of its values. See README, "File formats".
 import { createHash } from 'node:crypto';
-import { Bool, Field, FixedSizeList, Float32, Float64, Int32, RecordBatch, Schema, Struct, Table, Uint32, makeData, tableToIPC, type Data, type DataType } from 'apache-arrow';
+import { Bool, Field, FixedSizeList, Float32, Float64, Int32, RecordBatch, Schema, Struct, Table, Uint32, makeData, tableToIPC, type Data, type DataType } from './arrow.js';
 import { UsageError } from '../errors.js';
 import { parseArrowFile } from './tables.js';
 
