@@ -1,12 +1,12 @@
 // `memorize pairs`: select the high-influence pairs from a run's estimates, with the paper's counts.
 import { UsageError, usageCheck } from '../errors.js';
-import type { InfluenceTable } from '../estimate/estimator.js';
+import { availableParallelism } from 'node:os';
+import { estimateAll, type InfluenceTable } from '../estimate/estimator.js';
 import { pairPrecision } from '../estimate/ground-truth.js';
 import { countUndefinedPairs, selectPairs, summarizePairs, type MemorizationCounts, type PairSummary, type Thresholds } from '../estimate/pairs.js';
-import type { RunEstimates } from '../estimate/run-consistency.js';
 import { splitHalves, type TrialFilter } from '../estimate/trial-selection.js';
 import { createLogger } from '../log.js';
-import { estimateTrials } from './estimate.js';
+import { readTrialMatrix } from './estimate.js';
 import { readEstimates, writePairs } from '../store/estimates-files.js';
 import { RunDirectory, type RunManifest } from '../store/run-dir.js';
 
@@ -48,19 +48,24 @@ export interface PairsResult {
 
 const TOP_PAIRS = 10;
 
-/** The split-half Jaccard of the selection over the trials the estimates used. */
+/** The split-half Jaccard of the selection over the trials the estimates used (the run's matrices read once). */
 async function splitHalf(runDir: RunDirectory, manifest: RunManifest, used: TrialFilter, thresholds: Thresholds): Promise<SplitHalf | null> {
   const finished = [...(await runDir.listTrials()).keys()];
   const [even, odd] = splitHalves(used);
   if (finished.filter(even).length < 2 || finished.filter(odd).length < 2) return null; // an estimate needs 2 trials
+  const labels = (await runDir.readExamples('train', manifest)).label;
+  const testLabels = (await runDir.readExamples('test', manifest)).label;
+  const { select } = await readTrialMatrix(runDir, manifest, used, 'the trials of the estimates');
   // Only pairs at theta_infl and up can be selected: each half keeps those alone (no intervals for the rest),
   // so the two tables differ and the selections are matched by (i, j), not by row.
-  const a = await estimateTrials(runDir, manifest, even, 'the even trials', thresholds.thetaInfl);
-  const b = await estimateTrials(runDir, manifest, odd, 'the odd trials', thresholds.thetaInfl);
-  const selected = (e: RunEstimates): Set<number> => new Set(Array.from(selectPairs(e.memo, e.influence, thresholds), (r) => e.influence.trainIndex[r]! * manifest.dataset.nTest + e.influence.testIndex[r]!));
-  const [inA, inB] = [selected(a), selected(b)];
-  const both = [...inA].filter((key) => inB.has(key)).length;
-  const union = inA.size + inB.size - both;
+  const half = async (keep: TrialFilter): Promise<{ trials: number; selected: Set<number> }> => {
+    const matrix = select(keep);
+    const { memo, influence } = await estimateAll(matrix, labels, testLabels, manifest.dataset.numClasses, { floor: thresholds.thetaInfl, threads: availableParallelism() });
+    return { trials: matrix.trials, selected: new Set(Array.from(selectPairs(memo, influence, thresholds), (r) => influence.trainIndex[r]! * manifest.dataset.nTest + influence.testIndex[r]!)) };
+  };
+  const [a, b] = [await half(even), await half(odd)];
+  const both = [...a.selected].filter((key) => b.selected.has(key)).length;
+  const union = a.selected.size + b.selected.size - both;
   return { jaccard: union > 0 ? both / union : NaN, trials: [a.trials, b.trials] };
 }
 
