@@ -78,9 +78,11 @@ export async function readTrialMatrix(runDir: RunDirectory, manifest: RunManifes
 }
 
 function estimateTables(labels: Int32Array, testLabels: Int32Array, memo: Memorization, influence: InfluenceTable) {
+  const pairLabels = new Int32Array(influence.testIndex.length);
+  for (let r = 0; r < pairLabels.length; r++) pairLabels[r] = testLabels[influence.testIndex[r]!]!;
   return {
     memorization: { index: Int32Array.from(labels, (_, i) => i), label: labels, mem: memo.mem, se: memo.se, ci_low: memo.low, ci_high: memo.high, n_in: memo.nIn, n_out: memo.nOut, correct_in: memo.correctIn, correct_out: memo.correctOut },
-    influence: { train_index: influence.trainIndex, test_index: influence.testIndex, label: influence.testIndex.map((j) => testLabels[j]!), infl: influence.infl, se: influence.se, ci_low: influence.low, ci_high: influence.high, correct_in: influence.correctIn, correct_out: influence.correctOut },
+    influence: { train_index: influence.trainIndex, test_index: influence.testIndex, label: pairLabels, infl: influence.infl, se: influence.se, ci_low: influence.low, ci_high: influence.high, correct_in: influence.correctIn, correct_out: influence.correctOut },
   };
 }
 

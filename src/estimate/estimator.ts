@@ -180,7 +180,7 @@ function assemble(n: number, blocks: readonly ClassBlock[], results: readonly Bl
     for (const key of Object.keys(memo) as (keyof Memorization)[]) {
       const from = result.memo[key];
       const to = memo[key];
-      rows.forEach((i, r) => (to[i] = from[r]!));
+      for (let r = 0; r < rows.length; r++) to[rows[r]!] = from[r]!; // a loop, not forEach: 10 M copies at ImageNet scale
     }
     for (const key of Object.keys(influence) as (keyof InfluenceTable)[]) influence[key].set(result.influence[key], offset);
     offset += result.influence.infl.length;
@@ -228,7 +228,9 @@ export function countUndefined(memo: Pick<Memorization, 'nIn' | 'nOut'>): Undefi
 
 /** 1 where an estimate is defined (finite standard error, both sides observed) and at least `theta`. */
 export function selectDefined(values: ArrayLike<number>, se: ArrayLike<number>, theta: number): Uint8Array {
-  return Uint8Array.from({ length: values.length }, (_, r) => (values[r]! >= theta && Number.isFinite(se[r]!) ? 1 : 0));
+  const selected = new Uint8Array(values.length);
+  for (let r = 0; r < selected.length; r++) selected[r] = values[r]! >= theta && Number.isFinite(se[r]!) ? 1 : 0;
+  return selected;
 }
 
 /** 1 where mem(i) >= theta, decided exactly on the counts, and the estimate is defined (finite standard error). */
