@@ -271,7 +271,7 @@ function checkSubsetSize(stored: StoredTrial, sizes: TrialSizes, path: string): 
 /** Where a trial file's values lie (byte offsets), learned from one decoded file of a run: the other files of
  * the run differ from it only there and in the checksum's text, as long as their metadata are the same. */
 export interface TrialLayout {
-  template: Uint8Array; // the decoded file's bytes
+  template: Uint8Array; // a copy of the decoded file's bytes
   metadata: StoredTrialMetadata;
   masks: [subset: number, trainCorrect: number, testCorrect: number]; // byte offsets of the packed bits
   margins: [train: number | undefined, test: number | undefined]; // byte offsets of the float32 values
@@ -318,7 +318,7 @@ export function trialLayout(bytes: Uint8Array, stored: StoredTrial): TrialLayout
     if (last && start <= last[1]) last[1] = Math.max(last[1], end);
     else variable.push([start, end]);
   }
-  return { template: bytes, metadata: stored.metadata, masks: masks as TrialLayout['masks'], margins: margins as TrialLayout['margins'], scalars: scalars as TrialLayout['scalars'], checksumText, variable };
+  return { template: bytes.slice(), metadata: stored.metadata, masks: masks as TrialLayout['masks'], margins: margins as TrialLayout['margins'], scalars: scalars as TrialLayout['scalars'], checksumText, variable };
 }
 
 /** decodeTrial for a file of `layout`'s run, without parsing it: every byte outside the values and the checksum
