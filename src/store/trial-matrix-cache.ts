@@ -1,84 +1,32 @@
 // The run's trials as example-major bit matrices, kept in <run>/cache/trial-matrix.bin so that an estimate
 // after new trials reads only the new files. Every cached trial is checked against its file's identity
 // (size, modification and change times in ns, inode), and the cached bits against their sha256; a cached
-// trial whose file changed or vanished, or damaged bits, make the cache be rebuilt from every file. Many new files are read on every core at once (reader workers), 512
-// trials transposed at a time.
+// trial whose file changed or vanished, or damaged bits, make the cache be rebuilt from every file. Many new
+// files are read on every core at once (reader workers, trial-fill.ts), 512 trials transposed at a time.
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, statSync, type BigIntStats } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { UsageError } from '../errors.js';
-import { BitmapTransposer, TRANSPOSE_GROUP } from '../estimate/bit-kernels.js';
+import { TRANSPOSE_GROUP } from '../estimate/bit-kernels.js';
 import { TrialBits } from '../estimate/trial-bits.js';
 import { createLogger } from '../log.js';
 import { formatBytes, writeFileAtomic } from './atomic.js';
 import { fileSystemError } from './fs-errors.js';
 import type { RunDirectory, RunManifest } from './run-dir.js';
-import { trialLayout, type TrialLayout } from './trial-file.js';
+import { fileIdentity, fillSlots, layoutOf, type CachedTrial, type FillRun, type ReaderInput, type RunBits, type SlotFill, type TrialInfo } from './trial-fill.js';
+
+export type { TrialInfo } from './trial-fill.js';
 
 const CACHE_FORMAT = 'trial-matrix/1';
 const MAGIC = 'MZTRIALS';
-
-/** A trial file's identity: any rewrite, replacement or touch changes it (the change time cannot be set back). */
-type FileIdentity = string;
-
-function identityOf(s: BigIntStats): FileIdentity {
-  return `${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.ino}`;
-}
-
-function fileIdentity(path: string): FileIdentity {
-  try {
-    return identityOf(statSync(path, { bigint: true })); // synchronous: a fraction of the CPU time of 4000 promise stats
-  } catch (error) {
-    throw fileSystemError(error, path);
-  }
-}
-
-/** Reads whole trial files into one buffer, reused (a new buffer per file costs as much as the read), with the
- * identity of the file read: the fstat of the descriptor it was read from. Synchronous (a third of the CPU time
- * of promise reads of small files). */
-class TrialFileReader {
-  private buffer = Buffer.allocUnsafeSlow(1 << 16);
-
-  /** The file's bytes, valid until the next read. */
-  read(path: string): { bytes: Uint8Array; identity: FileIdentity } {
-    try {
-      const fd = openSync(path, 'r');
-      try {
-        const stats = fstatSync(fd, { bigint: true });
-        const size = Number(stats.size);
-        if (size > this.buffer.length) this.buffer = Buffer.allocUnsafeSlow(size);
-        let done = 0;
-        for (let got = 1; done < size && got > 0; done += got) got = readSync(fd, this.buffer, done, size - done, done);
-        return { bytes: this.buffer.subarray(0, done), identity: identityOf(stats) };
-      } finally {
-        closeSync(fd);
-      }
-    } catch (error) {
-      throw fileSystemError(error, path);
-    }
-  }
-}
 
 /** sha256 of the three matrices' words, as stored. */
 function bitsChecksum(bits: readonly TrialBits[]): string {
   const hash = createHash('sha256');
   for (const b of bits) hash.update(new Uint8Array(b.data.buffer, b.data.byteOffset, b.data.byteLength));
   return hash.digest('hex');
-}
-
-/** One finished trial as the cache keeps it, beside its bits (the report's accuracies, times and backends). */
-export interface TrialInfo {
-  trial: number;
-  testAccuracy: number;
-  seconds: number; // wall time of the trial
-  backend: string;
-}
-
-export interface CachedTrial extends TrialInfo {
-  identity: FileIdentity;
 }
 
 interface CacheHeader {
@@ -152,54 +100,17 @@ async function writeCache(path: string, header: Omit<CacheHeader, 'sha256'>, bit
   await writeFileAtomic(path, out, `${formatBytes(out.length)}, the run's trial-matrix cache`);
 }
 
-/** Trial files to read into consecutive slots from `first` on. */
-export interface SlotFill {
-  first: number;
-  trials: { trial: number; path: string }[];
-}
-
-/** The three matrices of a run. */
-export type RunBits = [subset: TrialBits, trainCorrect: TrialBits, testCorrect: TrialBits];
-
-/** Reads, checks and transposes the trial files of `fill` into their slots, 512 trials (16 words of every row) at
- * a time; returns what the cache keeps of each trial beside its bits. Groups end at multiples of 512 slots and
- * write only the words of their slots, so two fills whose slots lie in different words never write the same
- * word (the reader workers rely on it). */
-export function fillSlots(runDir: RunDirectory, manifest: RunManifest, fill: SlotFill, bits: RunBits): CachedTrial[] {
-  const infos: CachedTrial[] = [];
-  const transposers = bits.map((b) => new BitmapTransposer(b.rows));
-  let first = fill.first;
-  let slot = fill.first;
-  const flush = (): void => {
-    bits.forEach((b, m) => {
-      b.setTrials(first, transposers[m]!);
-      transposers[m]!.count = 0;
-    });
-    first = slot;
-  };
-  const reader = new TrialFileReader();
-  // The first file is decoded in full and gives the layout in which the others are read in place (trial-file.ts).
-  let layout: TrialLayout | undefined;
-  for (const [k, { trial, path }] of fill.trials.entries()) {
-    const { bytes, identity } = reader.read(path);
-    const stored = runDir.checkTrial(bytes, path, trial, manifest, layout);
-    if (k === 0) layout = trialLayout(bytes, stored);
-    infos.push({ trial, testAccuracy: stored.testAccuracy, seconds: stored.seconds, backend: stored.metadata.backend, identity });
-    // Copied into the transposers' memory before the next read reuses the buffer.
-    [stored.subset, stored.trainCorrect, stored.testCorrect].forEach((view, m) => transposers[m]!.add(view));
-    if (++slot % TRANSPOSE_GROUP === 0) flush();
-  }
-  if (slot > first) flush();
-  return infos;
-}
-
 /** Above this many new trial files, worker threads read them (each reads whole words of slots). */
 const READER_THREADS_FROM = 256;
 
-/** fillSlots over every core: the slots cut into ranges at multiples of 512, one per reader worker. */
+/** fillSlots over every core: the slots cut into ranges at multiples of 512, one per reader worker, each given the
+ * layout of the run's trial files (one file decoded in full here), so that the readers need not load apache-arrow. */
 async function fillSlotsInParallel(runDir: RunDirectory, manifest: RunManifest, fill: SlotFill, bits: RunBits): Promise<CachedTrial[]> {
   const threads = fill.trials.length < READER_THREADS_FROM ? 1 : availableParallelism();
-  if (threads === 1) return fillSlots(runDir, manifest, fill, bits);
+  const run: FillRun = { manifest, trialsDir: runDir.trialsDir };
+  if (threads === 1) return fillSlots(run, fill, bits);
+  const { trial, path } = fill.trials[0]!;
+  const layout = await layoutOf(path, trial, manifest, runDir.trialsDir);
   // Cut points: fill.first, then multiples of 512 slots.
   const end = fill.first + fill.trials.length;
   const firstGroup = Math.floor(fill.first / TRANSPOSE_GROUP);
@@ -207,20 +118,11 @@ async function fillSlotsInParallel(runDir: RunDirectory, manifest: RunManifest, 
   const cuts = Array.from({ length: threads + 1 }, (_, w) => Math.min(end, Math.max(fill.first, (firstGroup + Math.round((w * groups) / threads)) * TRANSPOSE_GROUP)));
   cuts[threads] = end;
   const parts = cuts.slice(0, -1).map((from, w) => ({ first: from, trials: fill.trials.slice(from - fill.first, cuts[w + 1]! - fill.first) })).filter((part) => part.trials.length > 0);
-  return (await Promise.all(parts.map((part) => readOnWorker(runDir, manifest, part, bits)))).flat();
+  return (await Promise.all(parts.map((part) => readOnWorker({ ...run, ...(layout && { layout }) }, part, bits)))).flat();
 }
 
-/** What a reader worker (trial-reader-worker.ts) starts with; the matrices are shared, not copied. */
-export interface ReaderInput {
-  root: string;
-  manifest: RunManifest;
-  fill: SlotFill;
-  slots: number;
-  data: [Uint32Array, Uint32Array, Uint32Array];
-}
-
-async function readOnWorker(runDir: RunDirectory, manifest: RunManifest, fill: SlotFill, bits: RunBits): Promise<CachedTrial[]> {
-  const input: ReaderInput = { root: runDir.root, manifest, fill, slots: bits[0].trials, data: [bits[0].data, bits[1].data, bits[2].data] };
+async function readOnWorker(run: FillRun, fill: SlotFill, bits: RunBits): Promise<CachedTrial[]> {
+  const input: ReaderInput = { ...run, fill, slots: bits[0].trials, data: [bits[0].data, bits[1].data, bits[2].data] };
   const worker = new Worker(new URL('./trial-reader-worker.js', import.meta.url), { workerData: input });
   try {
     const reply = await new Promise<{ infos: CachedTrial[] } | { usage: string } | { error: string }>((resolve, reject) => {
