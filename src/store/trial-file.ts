@@ -205,5 +205,5 @@ export function trialLayout(bytes: Uint8Array, stored: StoredTrial): TrialLayout
     if (last && start <= last[1]) last[1] = Math.max(last[1], end);
     else variable.push([start, end]);
   }
-  return { template: bytes.slice(), metadata: stored.metadata, masks: masks as TrialLayout['masks'], margins: margins as TrialLayout['margins'], scalars: scalars as TrialLayout['scalars'], checksumText, variable };
+  return { template: new Uint8Array(bytes), metadata: stored.metadata, masks: masks as TrialLayout['masks'], margins: margins as TrialLayout['margins'], scalars: scalars as TrialLayout['scalars'], checksumText, variable };
 }

@@ -115,7 +115,7 @@ export function checkSubsetSize(stored: StoredTrial, sizes: TrialSizes, path: st
 /** Where a trial file's values lie (byte offsets), learned from one decoded file of a run: the other files of
  * the run differ from it only there and in the checksum's text, as long as their metadata are the same. */
 export interface TrialLayout {
-  template: Uint8Array; // a copy of the decoded file's bytes
+  template: Uint8Array; // a copy of the decoded file's bytes (not Buffer.slice: a view, and readers reuse their buffer)
   metadata: StoredTrialMetadata;
   masks: [subset: number, trainCorrect: number, testCorrect: number]; // byte offsets of the packed bits
   margins: [train: number | undefined, test: number | undefined]; // byte offsets of the float32 values
