@@ -1,6 +1,6 @@
 // The WebAssembly bit-matrix kernels (bit-kernels.wat, assembled into bit-kernels.wasm by the build) behind a
 // typed interface: SIMD popcounts of rows copied into an instance's memory, and the 32 x 32 transposes that
-// turn 32 trials' bitmaps into one word of every example's row.
+// turn up to 512 trials' bitmaps into words of every example's row.
 import { readFileSync } from 'node:fs';
 import type { BitView } from '../store/trial-file.js';
 
@@ -11,7 +11,7 @@ interface KernelExports {
   popcountRows(a: number, b: number, rows: number, stride: number, chunks: number, out: number): void;
   blockCounts(a: number, na: number, b: number, nb: number, stride: number, chunks: number, out: number): void;
   maskRows(a: number, rows: number, stride: number, chunks: number, mask: number): void;
-  transposeGroup(src: number, count: number, words: number, dst: number, pitch: number, scratch: number): void;
+  transposeStrip(src: number, count: number, words: number, w0: number, w1: number, dst: number, pitch: number, scratch: number): void;
 }
 
 /** blockCounts counts in i16 lanes: at most 16 per chunk, so 4095 chunks of 128 trials. */
@@ -34,34 +34,59 @@ function readWord(bytes: Uint8Array, position: number): number {
   return shift === 0 ? low >>> 0 : ((low >>> shift) | ((bytes[byte + 4] ?? 0) << (32 - shift))) >>> 0;
 }
 
-let transposer: KernelExports | undefined; // one instance per thread
+/** Most bitmaps a BitmapTransposer holds: 512 trials, 16 words (one 64-byte cache line) of every row. */
+export const TRANSPOSE_GROUP = 512;
 
-/** Most bitmaps one transposeBitmaps call takes: one v128 chunk of every row. */
-export const TRANSPOSE_GROUP = 128;
+/** Source words (32 rows) per transposeStrip call: the strip's words stay in the first-level cache. */
+export const STRIP_WORDS = 8;
 
-/** Bits 0..rows-1 of up to 128 bitmaps as `groups` = ceil(bitmaps / 32) words per row: bit b of word
- * [r * groups + g] is bit r of bitmap 32 g + b. The words are a view of kernel memory, valid until the next call. */
-export function transposeBitmaps(views: readonly BitView[], rows: number): { words: Uint32Array; groups: number } {
-  if (views.length > TRANSPOSE_GROUP) throw new Error(`transposeBitmaps takes at most ${TRANSPOSE_GROUP} bitmaps, got ${views.length}`);
-  transposer ??= new WebAssembly.Instance(wasm).exports as unknown as KernelExports;
-  const words = Math.ceil(rows / 32);
-  const groups = Math.ceil(views.length / 32);
-  const dst = aligned(views.length * words * 4);
-  const scratch = dst + aligned(words * 32 * groups * 4);
-  reserve(transposer.memory, scratch + 128);
-  const src = new Uint8Array(transposer.memory.buffer, 0, views.length * words * 4);
-  src.fill(0);
-  views.forEach((view, b) => {
+/** Up to 512 trial-major bitmaps of `rows` bits, copied into kernel memory as they come (so their buffers may be
+ * reused), then read back example-major, a strip of rows at a time. */
+export class BitmapTransposer {
+  private readonly kernel: KernelExports;
+  readonly words: number; // uint32 words of each bitmap
+  private readonly dst: number; // byte address of a strip's rows
+  private readonly scratch: number;
+  private bitmaps: Uint8Array; // [512, words * 4] bytes of kernel memory
+  count = 0;
+
+  constructor(readonly rows: number) {
+    this.kernel = new WebAssembly.Instance(wasm).exports as unknown as KernelExports;
+    this.words = Math.ceil(rows / 32);
+    this.dst = aligned(TRANSPOSE_GROUP * this.words * 4);
+    this.scratch = this.dst + STRIP_WORDS * 32 * (TRANSPOSE_GROUP / 32) * 4;
+    reserve(this.kernel.memory, this.scratch + 512);
+    this.bitmaps = new Uint8Array(this.kernel.memory.buffer, 0, this.dst);
+  }
+
+  /** Copies bits 0..rows-1 of `view` in as bitmap `count`. */
+  add(view: BitView): void {
+    if (this.count === TRANSPOSE_GROUP) throw new Error(`BitmapTransposer holds at most ${TRANSPOSE_GROUP} bitmaps`);
+    const bytes = this.words * 4;
+    const at = this.count++ * bytes;
     if (view.bitOffset % 8 === 0) {
       const start = view.bitOffset >>> 3;
-      src.set(view.bytes.subarray(start, Math.min(view.bytes.length, start + words * 4)), b * words * 4);
+      const part = view.bytes.subarray(start, Math.min(view.bytes.length, start + bytes));
+      this.bitmaps.set(part, at);
+      this.bitmaps.fill(0, at + part.length, at + bytes);
     } else {
-      const target = new Uint32Array(transposer!.memory.buffer, b * words * 4, words);
-      for (let w = 0; w < words; w++) target[w] = readWord(view.bytes, view.bitOffset + 32 * w);
+      const target = new Uint32Array(this.kernel.memory.buffer, at, this.words);
+      for (let w = 0; w < this.words; w++) target[w] = readWord(view.bytes, view.bitOffset + 32 * w);
     }
-  });
-  for (let g = 0; g < groups; g++) transposer.transposeGroup(g * 32 * words * 4, Math.min(32, views.length - 32 * g), words, dst + 4 * g, groups, scratch);
-  return { words: new Uint32Array(transposer.memory.buffer, dst, rows * groups), groups };
+  }
+
+  /** Words per row of a strip: the bitmaps' groups of 32, rounded up to whole v128. */
+  get pitch(): number {
+    return Math.ceil(this.count / 128) * 4;
+  }
+
+  /** Rows 32 w0 .. 32 w1 - 1 (w1 - w0 <= STRIP_WORDS) as `pitch` words each: bit b of word [(r - 32 w0) * pitch + g]
+   * is bit r of bitmap 32 g + b (0 past `count`). A view of kernel memory, valid until the next call. */
+  strip(w0: number, w1: number): Uint32Array {
+    if (w1 - w0 > STRIP_WORDS) throw new Error(`BitmapTransposer.strip: ${w1 - w0} words, at most ${STRIP_WORDS}`);
+    this.kernel.transposeStrip(0, this.count, this.words, w0, w1, this.dst, this.pitch, this.scratch);
+    return new Uint32Array(this.kernel.memory.buffer, this.dst, (w1 - w0) * 32 * this.pitch);
+  }
 }
 
 /** Rows of a bit matrix (uint32 words, `stride` per row) placed in kernel memory. */

@@ -1,6 +1,7 @@
 ;; Bit-matrix kernels of the estimator, assembled by wabt at build time (scripts/assemble-wasm.ts): popcounts in
 ;; WebAssembly SIMD (i8x16.popcnt) over rows of bits over trials, `stride` bytes apart, `chunks` v128 each, every
-;; count added to the i32 already in `out`; and the 32 x 32 transposes that turn trial-major bitmaps example-major.
+;; count added to the i32 already in `out`; and the 32 x 32 transposes (four at a time) that turn trial-major
+;; bitmaps example-major.
 (module
   (memory (export "memory") 1)
 
@@ -126,58 +127,73 @@
             (br $chunk)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
-  ;; dst[r * pitch] = bit r of each of `count` (<= 32) bitmaps at src (bitmap b at src + 4 b words), as bit b, for
-  ;; r < 32 words: one 32 x 32 transpose per word (Hacker's Delight 7-3, LSB-first) in the 128 bytes at `scratch`.
-  (func (export "transposeGroup") (param $src i32) (param $count i32) (param $words i32) (param $dst i32) (param $pitch i32) (param $scratch i32)
-    (local $w i32) (local $b i32) (local $blk i32) (local $j i32) (local $m i32) (local $k i32)
-    (local $pa i32) (local $pb i32) (local $t i32) (local $x i32) (local $y i32) (local $out i32)
+  ;; Rows 32 w0 .. 32 w1 - 1 of up to 512 bitmaps at src (bitmap b at src + 4 b words, `words` words each) as words:
+  ;; bit b of word dst[(32 (w - w0) + r) * pitch + g] is bit 32 w + r of bitmap 32 g + b (0 for b past `count`),
+  ;; for g < pitch (a multiple of 4). Four 32 x 32 transposes at once (Hacker's Delight 7-3, LSB-first), one
+  ;; group of 32 bitmaps in each i32 lane, in the 512 bytes at `scratch`; each row's four words stored as one v128.
+  (func (export "transposeStrip") (param $src i32) (param $count i32) (param $words i32) (param $w0 i32) (param $w1 i32) (param $dst i32) (param $pitch i32) (param $scratch i32)
+    (local $w i32) (local $g i32) (local $b i32) (local $bm i32) (local $at i32) (local $step i32) (local $j i32) (local $m i32) (local $k i32)
+    (local $pa i32) (local $pb i32) (local $x v128) (local $y v128) (local $t v128) (local $out i32) (local $to i32)
+    (local.set $step (i32.shl (local.get $words) (i32.const 7))) ;; 32 bitmaps further on
+    (local.set $w (local.get $w0))
     (block $wDone
       (loop $wLoop
-        (br_if $wDone (i32.ge_u (local.get $w) (local.get $words)))
-        (local.set $blk (local.get $scratch))
-        ;; word w of every bitmap (0 past `count`)
-        (local.set $b (i32.const 0))
+        (br_if $wDone (i32.ge_u (local.get $w) (local.get $w1)))
+        (local.set $g (i32.const 0))
         (block $gDone
-          (loop $gather
-            (br_if $gDone (i32.ge_u (local.get $b) (i32.const 32)))
-            (i32.store (i32.add (local.get $blk) (i32.shl (local.get $b) (i32.const 2)))
-              (if (result i32) (i32.lt_u (local.get $b) (local.get $count))
-                (then (i32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $words)) (local.get $w)) (i32.const 2)))))
-                (else (i32.const 0))))
-            (local.set $b (i32.add (local.get $b) (i32.const 1)))
-            (br $gather)))
-        ;; transpose the block in place: swap bit b of word a with bit a of word b
-        (local.set $j (i32.const 16))
-        (local.set $m (i32.const 0x0000ffff))
-        (block $jDone
-          (loop $jLoop
-            (br_if $jDone (i32.eqz (local.get $j)))
-            (local.set $k (i32.const 0))
-            (block $kDone
-              (loop $kLoop
-                (br_if $kDone (i32.ge_u (local.get $k) (i32.const 32)))
-                (local.set $pa (i32.add (local.get $blk) (i32.shl (local.get $k) (i32.const 2))))
-                (local.set $pb (i32.add (local.get $pa) (i32.shl (local.get $j) (i32.const 2))))
-                (local.set $x (i32.load (local.get $pa)))
-                (local.set $y (i32.load (local.get $pb)))
-                (local.set $t (i32.and (i32.xor (i32.shr_u (local.get $x) (local.get $j)) (local.get $y)) (local.get $m)))
-                (i32.store (local.get $pa) (i32.xor (local.get $x) (i32.shl (local.get $t) (local.get $j))))
-                (i32.store (local.get $pb) (i32.xor (local.get $y) (local.get $t)))
-                (local.set $k (i32.and (i32.add (i32.add (local.get $k) (local.get $j)) (i32.const 1)) (i32.xor (local.get $j) (i32.const -1))))
-                (br $kLoop)))
-            (local.set $j (i32.shr_u (local.get $j) (i32.const 1)))
-            (local.set $m (i32.xor (local.get $m) (i32.shl (local.get $m) (local.get $j))))
-            (br $jLoop)))
-        ;; rows 32 w + i to dst, `pitch` words apart
-        (local.set $out (i32.add (local.get $dst) (i32.shl (i32.mul (i32.shl (local.get $w) (i32.const 5)) (local.get $pitch)) (i32.const 2))))
-        (local.set $b (i32.const 0))
-        (block $sDone
-          (loop $scatter
-            (br_if $sDone (i32.ge_u (local.get $b) (i32.const 32)))
-            (i32.store (local.get $out) (i32.load (i32.add (local.get $blk) (i32.shl (local.get $b) (i32.const 2)))))
-            (local.set $out (i32.add (local.get $out) (i32.shl (local.get $pitch) (i32.const 2))))
-            (local.set $b (i32.add (local.get $b) (i32.const 1)))
-            (br $scatter)))
+          (loop $gLoop
+            (br_if $gDone (i32.ge_u (local.get $g) (local.get $pitch)))
+            ;; word w of bitmaps 32 (g + l) + b into lane l of v128 b
+            (local.set $b (i32.const 0))
+            (block $bDone
+              (loop $gather
+                (br_if $bDone (i32.ge_u (local.get $b) (i32.const 32)))
+                (local.set $bm (i32.add (i32.shl (local.get $g) (i32.const 5)) (local.get $b)))
+                (local.set $at (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $bm) (local.get $words)) (local.get $w)) (i32.const 2))))
+                (local.set $out (i32.add (local.get $scratch) (i32.shl (local.get $b) (i32.const 4))))
+                (i32.store offset=0 (local.get $out) (if (result i32) (i32.lt_u (local.get $bm) (local.get $count)) (then (i32.load (local.get $at))) (else (i32.const 0))))
+                (local.set $at (i32.add (local.get $at) (local.get $step)))
+                (i32.store offset=4 (local.get $out) (if (result i32) (i32.lt_u (i32.add (local.get $bm) (i32.const 32)) (local.get $count)) (then (i32.load (local.get $at))) (else (i32.const 0))))
+                (local.set $at (i32.add (local.get $at) (local.get $step)))
+                (i32.store offset=8 (local.get $out) (if (result i32) (i32.lt_u (i32.add (local.get $bm) (i32.const 64)) (local.get $count)) (then (i32.load (local.get $at))) (else (i32.const 0))))
+                (local.set $at (i32.add (local.get $at) (local.get $step)))
+                (i32.store offset=12 (local.get $out) (if (result i32) (i32.lt_u (i32.add (local.get $bm) (i32.const 96)) (local.get $count)) (then (i32.load (local.get $at))) (else (i32.const 0))))
+                (local.set $b (i32.add (local.get $b) (i32.const 1)))
+                (br $gather)))
+            ;; transpose in place, lane by lane: swap bit b of v128 a with bit a of v128 b
+            (local.set $j (i32.const 16))
+            (local.set $m (i32.const 0x0000ffff))
+            (block $jDone
+              (loop $jLoop
+                (br_if $jDone (i32.eqz (local.get $j)))
+                (local.set $k (i32.const 0))
+                (block $kDone
+                  (loop $kLoop
+                    (br_if $kDone (i32.ge_u (local.get $k) (i32.const 32)))
+                    (local.set $pa (i32.add (local.get $scratch) (i32.shl (local.get $k) (i32.const 4))))
+                    (local.set $pb (i32.add (local.get $pa) (i32.shl (local.get $j) (i32.const 4))))
+                    (local.set $x (v128.load (local.get $pa)))
+                    (local.set $y (v128.load (local.get $pb)))
+                    (local.set $t (v128.and (v128.xor (i32x4.shr_u (local.get $x) (local.get $j)) (local.get $y)) (i32x4.splat (local.get $m))))
+                    (v128.store (local.get $pa) (v128.xor (local.get $x) (i32x4.shl (local.get $t) (local.get $j))))
+                    (v128.store (local.get $pb) (v128.xor (local.get $y) (local.get $t)))
+                    (local.set $k (i32.and (i32.add (i32.add (local.get $k) (local.get $j)) (i32.const 1)) (i32.xor (local.get $j) (i32.const -1))))
+                    (br $kLoop)))
+                (local.set $j (i32.shr_u (local.get $j) (i32.const 1)))
+                (local.set $m (i32.xor (local.get $m) (i32.shl (local.get $m) (local.get $j))))
+                (br $jLoop)))
+            ;; v128 r holds words g .. g + 3 of row 32 (w - w0) + r
+            (local.set $to (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (i32.shl (i32.sub (local.get $w) (local.get $w0)) (i32.const 5)) (local.get $pitch)) (local.get $g)) (i32.const 2))))
+            (local.set $b (i32.const 0))
+            (block $sDone
+              (loop $scatter
+                (br_if $sDone (i32.ge_u (local.get $b) (i32.const 32)))
+                (v128.store (local.get $to) (v128.load (i32.add (local.get $scratch) (i32.shl (local.get $b) (i32.const 4)))))
+                (local.set $to (i32.add (local.get $to) (i32.shl (local.get $pitch) (i32.const 2))))
+                (local.set $b (i32.add (local.get $b) (i32.const 1)))
+                (br $scatter)))
+            (local.set $g (i32.add (local.get $g) (i32.const 4)))
+            (br $gLoop)))
         (local.set $w (i32.add (local.get $w) (i32.const 1)))
         (br $wLoop))))
 )

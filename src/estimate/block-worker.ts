@@ -5,7 +5,7 @@ import type { BlockReply, BlockWorkerInput } from './block-workers.js';
 import { resultBuffers } from './block-workers.js';
 import { estimateBlock, type ClassBlock, type TrialMatrix } from './estimator.js';
 import { PopcountKernel } from './bit-kernels.js';
-import { atLeast } from './rational.js';
+import { atLeastForRow } from './rational.js';
 import { TrialBits } from './trial-bits.js';
 
 const input = workerData as BlockWorkerInput;
@@ -17,7 +17,7 @@ const matrix: TrialMatrix = {
   ...(input.mask && { mask: input.mask }),
 };
 const kernel = new PopcountKernel(matrix.subset.stride);
-const floor = atLeast(input.floor);
+const floor = atLeastForRow(input.floor);
 const port = parentPort!;
 
 port.on('message', (message: ClassBlock & { block: number }) => {

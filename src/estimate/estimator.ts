@@ -4,7 +4,7 @@
 import { estimateBlocksOnWorkers } from './block-workers.js';
 import { DifferenceIntervals } from './intervals.js';
 import { PopcountKernel } from './bit-kernels.js';
-import { atLeast, type DifferenceTest } from './rational.js';
+import { atLeast, atLeastForRow, type RowTest } from './rational.js';
 import type { TrialBits } from './trial-bits.js';
 
 /** The trials of a run, example-major. */
@@ -124,7 +124,7 @@ function setEstimate(columns: EstimateColumns, k: number, correctIn: number, nIn
 
 /** mem of the block's training rows and infl of its pairs (those the floor keeps): the in-subset correct count
  * of (i, j) is popcount(subset_i AND testCorrect_j), counted by the SIMD kernels. */
-export function estimateBlock(kernel: PopcountKernel, matrix: TrialMatrix, block: ClassBlock, floor: DifferenceTest): BlockEstimates {
+export function estimateBlock(kernel: PopcountKernel, matrix: TrialMatrix, block: ClassBlock, floor: (nIn: number, nOut: number) => RowTest): BlockEstimates {
   kernel.reset();
   const t = matrix.trials;
   const subset = kernel.gatherRows(matrix.subset.data, block.trainRows, matrix.mask);
@@ -148,8 +148,8 @@ export function estimateBlock(kernel: PopcountKernel, matrix: TrialMatrix, block
   const positions = new Int32Array(na * nb);
   let kept = 0;
   for (let r = 0, at = 0; r < na; r++) {
-    const rowIn = nIn[r]!;
-    for (let s = 0; s < nb; s++, at++) if (floor(counts[at]!, rowIn, testCorrectTotal[s]! - counts[at]!, t - rowIn)) positions[kept++] = at;
+    const keeps = floor(nIn[r]!, t - nIn[r]!);
+    for (let s = 0; s < nb; s++, at++) if (keeps(counts[at]!, testCorrectTotal[s]! - counts[at]!)) positions[kept++] = at;
   }
   const influence = emptyInfluence(kept);
   const inflColumns: EstimateColumns = { ...influence, value: influence.infl };
@@ -201,7 +201,7 @@ export async function estimateAll(matrix: TrialMatrix, trainLabels: Int32Array, 
   let results: BlockEstimates[];
   if (threads <= 1) {
     const kernel = new PopcountKernel(matrix.subset.stride);
-    const floor = atLeast(options.floor);
+    const floor = atLeastForRow(options.floor);
     results = blocks.map((block) => estimateBlock(kernel, matrix, block, floor));
   } else {
     results = await estimateBlocksOnWorkers(matrix, blocks, options.floor, threads);

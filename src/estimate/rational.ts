@@ -22,21 +22,34 @@ export function decimalFraction(theta: number): Fraction {
 /** A test `p_in - p_out >= theta` on counts; a side with no trial counts as 1/2 (supplement A). */
 export type DifferenceTest = (correctIn: number, nIn: number, correctOut: number, nOut: number) => boolean;
 
-/** The exact test for theta (-Infinity passes everything). Integer arithmetic in float64 while every product
- * stays below 2^53 (t^2 q < 2^51), BigInt beyond. */
-export function atLeast(theta: number): DifferenceTest {
-  if (theta === -Infinity) return () => true;
+/** `p_in - p_out >= theta` for one n_in and n_out, on the counts of correct trials in and out. */
+export type RowTest = (correctIn: number, correctOut: number) => boolean;
+
+/** The exact test for theta, made for each (n_in, n_out) once: a row of pairs shares its terms. Integer arithmetic
+ * in float64 while every product stays below 2^53 (t^2 q < 2^51), BigInt beyond. */
+export function atLeastForRow(theta: number): (nIn: number, nOut: number) => RowTest {
+  if (theta === -Infinity) return () => () => true;
   const { p, q } = decimalFraction(theta);
   const pn = Number(p);
   const qn = Number(q);
-  return (correctIn, nIn, correctOut, nOut) => {
-    // p_in = a / b, p_out = c / d with b, d > 0.
-    const a = nIn > 0 ? correctIn : 1;
+  return (nIn, nOut) => {
+    // p_in = a / b, p_out = c / d with b, d > 0: a/b - c/d >= p/q  <=>  a d q - c b q >= p b d.
     const b = nIn > 0 ? nIn : 2;
-    const c = nOut > 0 ? correctOut : 1;
     const d = nOut > 0 ? nOut : 2;
-    // a/b - c/d >= p/q  <=>  (a d - c b) q >= p b d
-    if (b * d * (qn + Math.abs(pn)) < 2 ** 51) return (a * d - c * b) * qn >= pn * b * d;
-    return (BigInt(a) * BigInt(d) - BigInt(c) * BigInt(b)) * q >= p * BigInt(b) * BigInt(d);
+    const safe = b * d * (qn + Math.abs(pn)) < 2 ** 51;
+    const [dq, bq, pbd] = [d * qn, b * qn, pn * b * d];
+    if (safe && nIn > 0 && nOut > 0) return (correctIn, correctOut) => correctIn * dq - correctOut * bq >= pbd;
+    return (correctIn, correctOut) => {
+      const a = nIn > 0 ? correctIn : 1;
+      const c = nOut > 0 ? correctOut : 1;
+      if (safe) return a * dq - c * bq >= pbd;
+      return (BigInt(a) * BigInt(d) - BigInt(c) * BigInt(b)) * q >= p * BigInt(b) * BigInt(d);
+    };
   };
+}
+
+/** The exact test for theta (-Infinity passes everything). */
+export function atLeast(theta: number): DifferenceTest {
+  const forRow = atLeastForRow(theta);
+  return (correctIn, nIn, correctOut, nOut) => forRow(nIn, nOut)(correctIn, correctOut);
 }

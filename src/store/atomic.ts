@@ -45,20 +45,29 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+/** What a file write takes: bytes, text, or bytes in parts (written one after another, never joined in memory). */
+export type FileData = Uint8Array | string | readonly Uint8Array[];
+
+function dataBytes(data: FileData): number {
+  if (typeof data === 'string') return Buffer.byteLength(data);
+  return data instanceof Uint8Array ? data.length : data.reduce((sum, part) => sum + part.length, 0);
+}
+
 /** Writes a flushed temporary beside `path` and returns its name. */
-async function writeTemporary(path: string, data: Uint8Array | string, detail: string): Promise<string> {
+async function writeTemporary(path: string, data: FileData, detail: string): Promise<string> {
   const temporary = join(dirname(path), `.${basename(path)}.${hostname()}.${process.pid}.${written++}.tmp`);
   try {
     const handle = await open(temporary, 'w');
     try {
-      await handle.writeFile(data);
+      // writeFile writes from the current position, so the parts follow one another.
+      for (const part of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) await handle.writeFile(part);
       await handle.datasync();
     } finally {
       await handle.close();
     }
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
-    throw fileSystemError(error, path, detail || `${formatBytes(typeof data === 'string' ? Buffer.byteLength(data) : data.length)}`);
+    throw fileSystemError(error, path, detail || formatBytes(dataBytes(data)));
   }
   pauseForTest('temporary', path);
   return temporary;
@@ -76,7 +85,7 @@ async function renameInto(temporary: string, path: string): Promise<void> {
 }
 
 /** Writes `path` atomically; `detail` says in a failure message what the file is. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string, detail = ''): Promise<void> {
+export async function writeFileAtomic(path: string, data: FileData, detail = ''): Promise<void> {
   await renameInto(await writeTemporary(path, data, detail), path);
 }
 

@@ -8,7 +8,8 @@ import { UsageError } from '../errors.js';
 import { formatBytes, isTemporaryName, removeStaleTemporaries, writeFileAtomic, writeFileAtomicIfAbsent } from './atomic.js';
 import { fileSystemError, onFileSystem } from './fs-errors.js';
 import { encodeColumns, readColumns, type Columns } from './tables.js';
-import { TRIAL_REMEDY, decodeTrial, decodeTrialAs, encodeTrial, type StoredTrial, type TrialLayout, type TrialMetadata, type TrialRecord } from './trial-file.js';
+import { decodeTrial, encodeTrial, type StoredTrial, type TrialMetadata, type TrialRecord } from './trial-file.js';
+import { checkTrialOfRun, runTrialSizes } from './trial-values.js';
 
 export const RUN_FORMAT = 'run/1';
 const TRIAL_NAME = /^trial-(\d{6,})\.arrow$/;
@@ -239,23 +240,8 @@ export class RunDirectory {
 
   /** Reads and validates one trial file against the run (sizes, subset size, data, config hash, index, checksum). */
   async readTrial(path: string, trial: number, manifest: RunManifest): Promise<StoredTrial> {
-    return this.checkTrial(await onFileSystem(path, () => readFile(path)), path, trial, manifest);
-  }
-
-  /** Decodes and validates the bytes of one trial file, read from `path`, as readTrial does; with the `layout` of
-   * another file of the run, in place where the file has that layout (decodeTrialAs, the same checks). */
-  checkTrial(bytes: Uint8Array, path: string, trial: number, manifest: RunManifest, layout?: TrialLayout): StoredTrial {
-    const { dataset } = manifest;
-    const sizes = { n: dataset.n, nTest: dataset.nTest, m: manifest.m };
-    const stored = (layout && decodeTrialAs(layout, bytes, path, sizes)) ?? decodeTrial(bytes, path, sizes);
-    if (stored.trial !== trial) throw new UsageError(`${path} holds trial ${stored.trial}, not ${trial}; ${TRIAL_REMEDY}`);
-    if (stored.metadata.configHash !== manifest.configHash) {
-      throw new UsageError(`${path} comes from a run with another config (hash ${stored.metadata.configHash.slice(0, 12)}); move it out of ${this.trialsDir}`);
-    }
-    const fingerprint = stored.metadata.dataFingerprint;
-    if (fingerprint !== undefined && fingerprint !== dataset.fingerprint) {
-      throw new UsageError(`${path} was trained on other data (fingerprint ${fingerprint.slice(0, 12)}, the run's is ${dataset.fingerprint.slice(0, 12)}); move it out of ${this.trialsDir}`);
-    }
+    const stored = decodeTrial(await onFileSystem(path, () => readFile(path)), path, runTrialSizes(manifest));
+    checkTrialOfRun(stored, path, trial, manifest, this.trialsDir);
     return stored;
   }
 

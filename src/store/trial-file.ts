@@ -1,10 +1,12 @@
 // The trial file (format "trial/2"; "trial/1" files of older runs are still read): one Arrow record batch
 // with one row per trial, masks bit-packed as FixedSizeList<Bool> (a CIFAR-100 trial is about 14 KB). Its
 // schema metadata names the data it was trained on and a sha256 of its values. See README, "File formats".
-import { createHash } from 'node:crypto';
 import { Bool, Field, FixedSizeList, Float32, Float64, Int32, RecordBatch, Schema, Struct, Table, Uint32, makeData, tableToIPC, type Data, type DataType } from './arrow.js';
 import { UsageError } from '../errors.js';
 import { parseArrowFile } from './tables.js';
+import { TRIAL_REMEDY, checkSubsetSize, checkValues, payloadChecksum, type BitView, type StoredTrial, type TrialLayout, type TrialMetadata, type TrialSizes } from './trial-values.js';
+
+export { TRIAL_REMEDY, decodeTrialAs, type BitView, type StoredTrial, type StoredTrialMetadata, type TrialLayout, type TrialMetadata, type TrialSizes } from './trial-values.js';
 
 export const TRIAL_FORMAT = 'trial/2';
 /** Older formats still read: trial/1 has no data fingerprint and no checksum. */
@@ -24,45 +26,11 @@ export interface TrialRecord {
   seconds: number; // wall time of the trial
 }
 
-/** Schema metadata of a trial file that its producer gives. */
-export interface TrialMetadata {
-  configHash: string;
-  dataset: string;
-  backend: string; // backend name, and the GPU adapter where there is one
-}
-
 /** The metadata the run's writer adds (src/store/run-dir.ts, writeTrial): the data set's fingerprint. */
 export interface TrialProvenance extends TrialMetadata {
   dataFingerprint: string;
 }
 
-/** Metadata as read back: trial/1 files have no fingerprint. */
-export interface StoredTrialMetadata extends TrialMetadata {
-  format: string;
-  dataFingerprint?: string;
-}
-
-/** A bit-packed 0/1 vector inside an Arrow buffer (LSB-first), read without copying. */
-export interface BitView {
-  bytes: Uint8Array;
-  bitOffset: number;
-  length: number;
-}
-
-/** A trial file as read back: masks as bit views. */
-export interface StoredTrial {
-  trial: number;
-  seed: number;
-  subset: BitView;
-  trainCorrect: BitView;
-  testCorrect: BitView;
-  trainMargin?: Float32Array; // present when the run recorded margins
-  testMargin?: Float32Array;
-  trainAccuracy: number;
-  testAccuracy: number;
-  seconds: number; // wall time of the trial
-  metadata: StoredTrialMetadata;
-}
 
 /** Packs a 0/1 byte mask LSB-first, 8 examples per byte. */
 export function packBits(mask: Uint8Array): Uint8Array {
@@ -71,48 +39,6 @@ export function packBits(mask: Uint8Array): Uint8Array {
   return packed;
 }
 
-/** The packed bytes of a bit view, from bit 0, with the bits past its length cleared. */
-function packedBytes(view: BitView): Uint8Array {
-  const { bytes, bitOffset, length } = view;
-  const packed = bitOffset % 8 === 0 ? bytes.slice(bitOffset / 8, bitOffset / 8 + Math.ceil(length / 8)) : new Uint8Array(Math.ceil(length / 8));
-  if (bitOffset % 8 !== 0) for (let i = 0; i < length; i++) packed[i >> 3]! |= ((bytes[(bitOffset + i) >> 3]! >> ((bitOffset + i) & 7)) & 1) << (i & 7);
-  if (length % 8 !== 0) packed[packed.length - 1]! &= (1 << (length % 8)) - 1;
-  return packed;
-}
-
-/** Number of set bits of a bit view, 32 at a time (packedBytes returns a fresh, aligned copy). */
-function countBits(view: BitView): number {
-  const packed = packedBytes(view);
-  const words = new Uint32Array(packed.buffer, packed.byteOffset, packed.length >>> 2);
-  let count = 0;
-  for (let w = 0; w < words.length; w++) {
-    let v = words[w]!;
-    v -= (v >>> 1) & 0x55555555;
-    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-    count += (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
-  }
-  for (let k = words.length * 4; k < packed.length; k++) for (let b = packed[k]!; b; b &= b - 1) count++;
-  return count;
-}
-
-/** The values a checksum covers, in file order (masks packed, margins as raw float32). */
-interface Payload {
-  trial: number;
-  seed: number;
-  masks: Uint8Array[]; // subset, train_correct, test_correct, packed
-  margins: Float32Array[]; // those present
-  scalars: number[]; // train_accuracy, test_accuracy, seconds
-}
-
-/** sha256 of a trial's values: any flipped bit of the masks, margins or numbers changes it. */
-function payloadChecksum(p: Payload): string {
-  const hash = createHash('sha256');
-  hash.update(Uint32Array.of(p.trial >>> 0, p.seed >>> 0, p.masks.length, p.margins.length));
-  for (const mask of p.masks) hash.update(Uint32Array.of(mask.length)).update(mask);
-  for (const margin of p.margins) hash.update(Uint32Array.of(margin.length)).update(new Uint8Array(margin.buffer, margin.byteOffset, margin.byteLength));
-  hash.update(Float64Array.from(p.scalars));
-  return hash.digest('hex');
-}
 
 /** A one-row column of its own, with its type. */
 type OneRow = { type: DataType; data: Data };
@@ -207,15 +133,6 @@ function margins(table: Table, sizes: { n: number; nTest: number }, path: string
   return { ...(train && { trainMargin: train }), ...(test && { testMargin: test }) };
 }
 
-/** Sizes a trial file must have: n and n' entries, and (when given) m examples in its subset. */
-export interface TrialSizes {
-  n: number;
-  nTest: number;
-  m?: number;
-}
-
-export const TRIAL_REMEDY = 'move it out of trials/ (`memorize train` then redoes that trial)';
-
 /** Parses and validates a trial file against the run's sizes and its own checksum; every problem is a
  * one-line UsageError naming the file. */
 export function decodeTrial(bytes: Uint8Array, path: string, sizes: TrialSizes): StoredTrial {
@@ -248,36 +165,6 @@ export function decodeTrial(bytes: Uint8Array, path: string, sizes: TrialSizes):
   if (format !== 'trial/1') checkValues(stored, meta.get('memorize.payload_sha256'), path);
   checkSubsetSize(stored, sizes, path);
   return stored;
-}
-
-function checkValues(stored: StoredTrial, expected: string | undefined, path: string): void {
-  const checksum = payloadChecksum({
-    trial: stored.trial,
-    seed: stored.seed,
-    masks: [stored.subset, stored.trainCorrect, stored.testCorrect].map(packedBytes),
-    margins: [stored.trainMargin, stored.testMargin].filter((m) => m !== undefined),
-    scalars: [stored.trainAccuracy, stored.testAccuracy, stored.seconds],
-  });
-  if (checksum !== expected) throw new UsageError(`${path} is damaged: its values do not match the checksum it was written with; ${TRIAL_REMEDY}`);
-}
-
-function checkSubsetSize(stored: StoredTrial, sizes: TrialSizes, path: string): void {
-  const members = countBits(stored.subset);
-  if (sizes.m !== undefined && members !== sizes.m) {
-    throw new UsageError(`${path} has a subset of ${members} examples, the run's subsets have m = ${sizes.m}; ${TRIAL_REMEDY}`);
-  }
-}
-
-/** Where a trial file's values lie (byte offsets), learned from one decoded file of a run: the other files of
- * the run differ from it only there and in the checksum's text, as long as their metadata are the same. */
-export interface TrialLayout {
-  template: Uint8Array; // the decoded file's bytes
-  metadata: StoredTrialMetadata;
-  masks: [subset: number, trainCorrect: number, testCorrect: number]; // byte offsets of the packed bits
-  margins: [train: number | undefined, test: number | undefined]; // byte offsets of the float32 values
-  scalars: [trial: number, seed: number, trainAccuracy: number, testAccuracy: number, seconds: number];
-  checksumText: number[]; // byte offsets of the 64 hex digits of memorize.payload_sha256, wherever the file holds them
-  variable: [start: number, end: number][]; // every byte range above, sorted and merged
 }
 
 /** The byte offset of `view` inside `bytes`, when it is a view of them (not a copy) at a whole byte. */
@@ -318,46 +205,5 @@ export function trialLayout(bytes: Uint8Array, stored: StoredTrial): TrialLayout
     if (last && start <= last[1]) last[1] = Math.max(last[1], end);
     else variable.push([start, end]);
   }
-  return { template: bytes, metadata: stored.metadata, masks: masks as TrialLayout['masks'], margins: margins as TrialLayout['margins'], scalars: scalars as TrialLayout['scalars'], checksumText, variable };
-}
-
-/** decodeTrial for a file of `layout`'s run, without parsing it: every byte outside the values and the checksum
- * text must equal the layout's file (so its schema, sizes and metadata are those already checked), then the
- * values are read in place and checked against their checksum and the subset size. Undefined where the file
- * differs elsewhere (another backend name, say): decode it with decodeTrial. */
-export function decodeTrialAs(layout: TrialLayout, bytes: Uint8Array, path: string, sizes: TrialSizes): StoredTrial | undefined {
-  const { template } = layout;
-  if (bytes.length !== template.length) return undefined;
-  let from = 0;
-  for (const [start, end] of [...layout.variable, [bytes.length, bytes.length] as const]) {
-    if (Buffer.compare(bytes.subarray(from, start), template.subarray(from, start)) !== 0) return undefined;
-    from = end;
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const texts = layout.checksumText.map((at) => Buffer.from(bytes.buffer, bytes.byteOffset + at, 64).toString('latin1'));
-  if (texts.some((text) => text !== texts[0])) return undefined;
-  const bits = (at: number, length: number): BitView => ({ bytes: bytes.subarray(at, at + Math.ceil(length / 8)), bitOffset: 0, length });
-  const floats = (at: number | undefined, length: number): Float32Array | undefined => {
-    if (at === undefined) return undefined;
-    const start = bytes.byteOffset + at;
-    return start % 4 === 0 ? new Float32Array(bytes.buffer, start, length) : new Float32Array(bytes.slice(at, at + 4 * length).buffer);
-  };
-  const [trial, seed, trainAccuracy, testAccuracy, seconds] = layout.scalars;
-  const [trainMargin, testMargin] = [floats(layout.margins[0], sizes.n), floats(layout.margins[1], sizes.nTest)];
-  const stored: StoredTrial = {
-    trial: view.getInt32(trial, true),
-    seed: view.getUint32(seed, true),
-    subset: bits(layout.masks[0], sizes.n),
-    trainCorrect: bits(layout.masks[1], sizes.n),
-    testCorrect: bits(layout.masks[2], sizes.nTest),
-    ...(trainMargin && { trainMargin }),
-    ...(testMargin && { testMargin }),
-    trainAccuracy: view.getFloat64(trainAccuracy, true),
-    testAccuracy: view.getFloat64(testAccuracy, true),
-    seconds: view.getFloat64(seconds, true),
-    metadata: layout.metadata,
-  };
-  checkValues(stored, texts[0], path);
-  checkSubsetSize(stored, sizes, path);
-  return stored;
+  return { template: new Uint8Array(bytes), metadata: stored.metadata, masks: masks as TrialLayout['masks'], margins: margins as TrialLayout['margins'], scalars: scalars as TrialLayout['scalars'], checksumText, variable };
 }

@@ -1,10 +1,9 @@
 // The run's trials as example-major bit matrices, kept in <run>/cache/trial-matrix.bin so that an estimate
 // after new trials reads only the new files. Every cached trial is checked against its file's identity
 // (size, modification and change times in ns, inode), and the cached bits against their sha256; a cached
-// trial whose file changed or vanished, or damaged bits, make the cache be rebuilt from every file. Many new files are read on every core at once (reader workers), 128
-// trials transposed at a time.
+// trial whose file changed or vanished, or damaged bits, make the cache be rebuilt from every file. Many new
+// files are read on every core at once (reader workers, trial-fill.ts), 512 trials transposed at a time.
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,49 +15,18 @@ import { createLogger } from '../log.js';
 import { formatBytes, writeFileAtomic } from './atomic.js';
 import { fileSystemError } from './fs-errors.js';
 import type { RunDirectory, RunManifest } from './run-dir.js';
-import { trialLayout, type StoredTrial, type TrialLayout } from './trial-file.js';
+import { fileIdentity, fillSlots, layoutOf, type CachedTrial, type FillRun, type ReaderInput, type RunBits, type SlotFill, type TrialInfo } from './trial-fill.js';
+
+export type { TrialInfo } from './trial-fill.js';
 
 const CACHE_FORMAT = 'trial-matrix/1';
 const MAGIC = 'MZTRIALS';
-
-/** A trial file's identity: any rewrite, replacement or touch changes it (the change time cannot be set back). */
-type FileIdentity = string;
-
-function fileIdentity(path: string): FileIdentity {
-  try {
-    const s = statSync(path, { bigint: true }); // synchronous: a fraction of the CPU time of 4000 promise stats
-    return `${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.ino}`;
-  } catch (error) {
-    throw fileSystemError(error, path);
-  }
-}
-
-/** A trial file's bytes, read synchronously (a third of the CPU time of promise reads of small files). */
-function readTrialBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw fileSystemError(error, path);
-  }
-}
 
 /** sha256 of the three matrices' words, as stored. */
 function bitsChecksum(bits: readonly TrialBits[]): string {
   const hash = createHash('sha256');
   for (const b of bits) hash.update(new Uint8Array(b.data.buffer, b.data.byteOffset, b.data.byteLength));
   return hash.digest('hex');
-}
-
-/** One finished trial as the cache keeps it, beside its bits (the report's accuracies, times and backends). */
-export interface TrialInfo {
-  trial: number;
-  testAccuracy: number;
-  seconds: number; // wall time of the trial
-  backend: string;
-}
-
-interface CachedTrial extends TrialInfo {
-  identity: FileIdentity;
 }
 
 interface CacheHeader {
@@ -116,88 +84,44 @@ async function readCache(path: string, manifest: RunManifest): Promise<{ header:
 
 async function writeCache(path: string, header: Omit<CacheHeader, 'sha256'>, bits: RunBits): Promise<void> {
   const headerBytes = Buffer.from(JSON.stringify({ ...header, sha256: bitsChecksum(bits) } satisfies CacheHeader), 'utf8');
-  const start = Math.ceil((12 + headerBytes.length) / 16) * 16;
-  const out = new Uint8Array(start + bits.reduce((sum, b) => sum + b.data.byteLength, 0));
-  out.set(Buffer.from(MAGIC, 'latin1'), 0);
-  new DataView(out.buffer).setUint32(8, headerBytes.length, true);
-  out.set(headerBytes, 12);
-  let position = start;
-  for (const b of bits) {
-    out.set(new Uint8Array(b.data.buffer, b.data.byteOffset, b.data.byteLength), position);
-    position += b.data.byteLength;
-  }
+  const prefix = new Uint8Array(Math.ceil((12 + headerBytes.length) / 16) * 16);
+  prefix.set(Buffer.from(MAGIC, 'latin1'), 0);
+  new DataView(prefix.buffer).setUint32(8, headerBytes.length, true);
+  prefix.set(headerBytes, 12);
+  // The matrices written from where they lie (not copied after the header: 56 MB at CIFAR-100 shape).
+  const parts = [prefix, ...bits.map((b) => new Uint8Array(b.data.buffer, b.data.byteOffset, b.data.byteLength))];
   await mkdir(dirname(path), { recursive: true }).catch((error: unknown) => {
     throw fileSystemError(error, dirname(path), 'a directory');
   });
-  await writeFileAtomic(path, out, `${formatBytes(out.length)}, the run's trial-matrix cache`);
-}
-
-/** Trial files to read into consecutive slots from `first` on. */
-export interface SlotFill {
-  first: number;
-  trials: { trial: number; path: string }[];
-}
-
-/** The three matrices of a run. */
-export type RunBits = [subset: TrialBits, trainCorrect: TrialBits, testCorrect: TrialBits];
-
-/** Reads, checks and transposes the trial files of `fill` into their slots, 128 trials (one v128 chunk of every
- * row) at a time; returns what the cache keeps of each trial beside its bits. Groups end at chunk boundaries, so two fills whose slots
- * lie in different chunks never write the same word (the reader workers rely on it). */
-export function fillSlots(runDir: RunDirectory, manifest: RunManifest, fill: SlotFill, bits: RunBits): TrialInfo[] {
-  const infos: TrialInfo[] = [];
-  let group: StoredTrial[] = [];
-  let slot = fill.first;
-  const flush = (): void => {
-    bits.forEach((b, m) => b.setTrials(slot - group.length, group.map((g) => [g.subset, g.trainCorrect, g.testCorrect][m]!)));
-    group = [];
-  };
-  // The first file is decoded in full and gives the layout in which the others are read in place (trial-file.ts).
-  let layout: TrialLayout | undefined;
-  for (const [k, { trial, path }] of fill.trials.entries()) {
-    // Synchronous reads; the reader workers read at once.
-    const bytes = readTrialBytes(path);
-    const stored = runDir.checkTrial(bytes, path, trial, manifest, layout);
-    if (k === 0) layout = trialLayout(bytes, stored);
-    infos.push({ trial, testAccuracy: stored.testAccuracy, seconds: stored.seconds, backend: stored.metadata.backend });
-    group.push(stored);
-    if (++slot % TRANSPOSE_GROUP === 0) flush();
-  }
-  if (group.length > 0) flush();
-  return infos;
+  await writeFileAtomic(path, parts, `${formatBytes(parts.reduce((sum, part) => sum + part.length, 0))}, the run's trial-matrix cache`);
 }
 
 /** Above this many new trial files, worker threads read them (each reads whole words of slots). */
 const READER_THREADS_FROM = 256;
 
-/** fillSlots over every core: the slots cut into chunk-aligned ranges, one per reader worker. */
-async function fillSlotsInParallel(runDir: RunDirectory, manifest: RunManifest, fill: SlotFill, bits: RunBits): Promise<TrialInfo[]> {
+/** fillSlots over every core: the slots cut into ranges at multiples of 512, one per reader worker, each given the
+ * layout of the run's trial files (one file decoded in full here), so that the readers need not load apache-arrow. */
+async function fillSlotsInParallel(runDir: RunDirectory, manifest: RunManifest, fill: SlotFill, bits: RunBits): Promise<CachedTrial[]> {
   const threads = fill.trials.length < READER_THREADS_FROM ? 1 : availableParallelism();
-  if (threads === 1) return fillSlots(runDir, manifest, fill, bits);
-  // Cut points at chunk boundaries: fill.first, then multiples of 128 slots.
+  const run: FillRun = { manifest, trialsDir: runDir.trialsDir };
+  if (threads === 1) return fillSlots(run, fill, bits);
+  const { trial, path } = fill.trials[0]!;
+  const layout = await layoutOf(path, trial, manifest, runDir.trialsDir);
+  // Cut points: fill.first, then multiples of 512 slots.
   const end = fill.first + fill.trials.length;
-  const firstChunk = Math.floor(fill.first / TRANSPOSE_GROUP);
-  const chunks = Math.ceil(end / TRANSPOSE_GROUP) - firstChunk;
-  const cuts = Array.from({ length: threads + 1 }, (_, w) => Math.min(end, Math.max(fill.first, (firstChunk + Math.round((w * chunks) / threads)) * TRANSPOSE_GROUP)));
+  const firstGroup = Math.floor(fill.first / TRANSPOSE_GROUP);
+  const groups = Math.ceil(end / TRANSPOSE_GROUP) - firstGroup;
+  const cuts = Array.from({ length: threads + 1 }, (_, w) => Math.min(end, Math.max(fill.first, (firstGroup + Math.round((w * groups) / threads)) * TRANSPOSE_GROUP)));
   cuts[threads] = end;
   const parts = cuts.slice(0, -1).map((from, w) => ({ first: from, trials: fill.trials.slice(from - fill.first, cuts[w + 1]! - fill.first) })).filter((part) => part.trials.length > 0);
-  return (await Promise.all(parts.map((part) => readOnWorker(runDir, manifest, part, bits)))).flat();
+  return (await Promise.all(parts.map((part) => readOnWorker({ ...run, ...(layout && { layout }) }, part, bits)))).flat();
 }
 
-/** What a reader worker (trial-reader-worker.ts) starts with; the matrices are shared, not copied. */
-export interface ReaderInput {
-  root: string;
-  manifest: RunManifest;
-  fill: SlotFill;
-  slots: number;
-  data: [Uint32Array, Uint32Array, Uint32Array];
-}
-
-async function readOnWorker(runDir: RunDirectory, manifest: RunManifest, fill: SlotFill, bits: RunBits): Promise<TrialInfo[]> {
-  const input: ReaderInput = { root: runDir.root, manifest, fill, slots: bits[0].trials, data: [bits[0].data, bits[1].data, bits[2].data] };
+async function readOnWorker(run: FillRun, fill: SlotFill, bits: RunBits): Promise<CachedTrial[]> {
+  const input: ReaderInput = { ...run, fill, slots: bits[0].trials, data: [bits[0].data, bits[1].data, bits[2].data] };
   const worker = new Worker(new URL('./trial-reader-worker.js', import.meta.url), { workerData: input });
   try {
-    const reply = await new Promise<{ infos: TrialInfo[] } | { usage: string } | { error: string }>((resolve, reject) => {
+    const reply = await new Promise<{ infos: CachedTrial[] } | { usage: string } | { error: string }>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
     });
@@ -212,9 +136,9 @@ async function readOnWorker(runDir: RunDirectory, manifest: RunManifest, fill: S
 /** Every finished trial of the run as bit matrices: the cache, updated with the new trial files, or rebuilt. */
 export async function loadTrialSlots(runDir: RunDirectory, manifest: RunManifest, files: Map<number, string>): Promise<TrialSlots> {
   const path = cachePath(runDir);
-  const identities = new Map([...files].map(([trial, file]) => [trial, fileIdentity(file)]));
   const cached = await readCache(path, manifest);
-  const changed = cached?.header.slots.filter((slot) => identities.get(slot.trial) !== slot.identity) ?? [];
+  // Cached trials are checked here; the others get their identity from the reader's descriptor.
+  const changed = cached?.header.slots.filter((slot) => !files.has(slot.trial) || fileIdentity(files.get(slot.trial)!) !== slot.identity) ?? [];
   if (changed.length > 0) {
     const log = createLogger(runDir.logsDir, 'estimate');
     log.warn({ trials: changed.map((slot) => slot.trial).slice(0, 20), count: changed.length }, 'trial files changed or removed since the cache was built: rebuilding it from every trial file');
@@ -227,7 +151,7 @@ export async function loadTrialSlots(runDir: RunDirectory, manifest: RunManifest
   const { n, nTest } = manifest.dataset;
   const bits = (kept ? kept.bits.map((b) => (b.trials === total ? b : b.widened(total))) : [new TrialBits(n, total), new TrialBits(n, total), new TrialBits(nTest, total)]) as RunBits;
   const infos = await fillSlotsInParallel(runDir, manifest, { first: slots.length, trials: fresh.map((trial) => ({ trial, path: files.get(trial)! })) }, bits);
-  for (const info of infos) slots.push({ ...info, identity: identities.get(info.trial)! });
+  for (const info of infos) slots.push(info);
   if (fresh.length > 0 || !kept) await writeCache(path, { format: CACHE_FORMAT, configHash: manifest.configHash, n, nTest, slots }, bits);
   const [subset, trainCorrect, testCorrect] = bits;
   return { trials: slots.map(({ identity: _, ...info }) => info), subset, trainCorrect, testCorrect, filesRead: fresh.length };

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { conditionalDifference, countSameClassPairs, estimateAll, type TrialMatrix } from '../../src/estimate/estimator.js';
-import { transposeBitmaps } from '../../src/estimate/bit-kernels.js';
+import { BitmapTransposer, STRIP_WORDS } from '../../src/estimate/bit-kernels.js';
+import type { BitView } from '../../src/store/trial-file.js';
 import { TrialBits } from '../../src/estimate/trial-bits.js';
 import { packBits } from '../../src/store/trial-file.js';
 import { bruteForceDifference, randomMask, seeded } from '../helpers.js';
@@ -18,43 +19,78 @@ function randomTrials(t: number, n: number, nTest: number, seed: string) {
 
 function toMatrix(trials: { subset: Uint8Array[]; trainCorrect: Uint8Array[]; testCorrect: Uint8Array[] }, bitOffset = 0): TrialMatrix {
   const t = trials.subset.length;
-  const view = (mask: Uint8Array) => {
-    // Shift the mask by bitOffset inside a larger packed buffer, as Arrow slices may be.
-    const padded = new Uint8Array(mask.length + bitOffset);
-    padded.set(mask, bitOffset);
-    return { bytes: packBits(padded), bitOffset, length: mask.length };
-  };
+  const view = (mask: Uint8Array) => offsetView(mask, bitOffset);
   const matrix: TrialMatrix = {
     trials: t,
     subset: new TrialBits(trials.subset[0]!.length, t),
     trainCorrect: new TrialBits(trials.subset[0]!.length, t),
     testCorrect: new TrialBits(trials.testCorrect[0]!.length, t),
   };
-  // Groups of 45 trials straddle word boundaries; production fills whole chunks, 128 trials at a time.
+  // Groups of 45 trials straddle word boundaries; production fills 512 trials at a time.
   for (let k = 0; k < t; k += 45) {
     const group = (masks: Uint8Array[]) => masks.slice(k, k + 45).map(view);
-    matrix.subset.setTrials(k, group(trials.subset));
-    matrix.trainCorrect.setTrials(k, group(trials.trainCorrect));
-    matrix.testCorrect.setTrials(k, group(trials.testCorrect));
+    setTrials(matrix.subset, k, group(trials.subset));
+    setTrials(matrix.trainCorrect, k, group(trials.trainCorrect));
+    setTrials(matrix.testCorrect, k, group(trials.testCorrect));
   }
   return matrix;
 }
 
-test('transposeBitmaps: bit b of word (r, g) is bit r of bitmap 32 g + b, at any bit offset and row count', () => {
+/** Writes `views` as trials firstSlot.. of `bits`, through a transposer. */
+function setTrials(bits: TrialBits, firstSlot: number, views: readonly BitView[]): void {
+  const transposer = new BitmapTransposer(bits.rows);
+  for (const view of views) transposer.add(view);
+  bits.setTrials(firstSlot, transposer);
+}
+
+/** A packed view of `mask` shifted by `bitOffset` bits inside its buffer, as Arrow slices may be. */
+function offsetView(mask: Uint8Array, bitOffset: number): BitView {
+  const padded = new Uint8Array(mask.length + bitOffset);
+  padded.set(mask, bitOffset);
+  return { bytes: packBits(padded), bitOffset, length: mask.length };
+}
+
+test('BitmapTransposer: bit b of word (r, g) of a strip is bit r of bitmap 32 g + b, at any bit offset and row count, reused', () => {
   const random = seeded('transpose');
-  for (const [count, rows, bitOffset] of [[32, 64, 0], [7, 45, 3], [1, 33, 0], [100, 1000, 13], [128, 70, 0]] as const) {
+  for (const [count, rows, bitOffset] of [[32, 64, 0], [7, 45, 3], [1, 33, 0], [100, 1000, 13], [128, 70, 0], [512, 300, 0], [300, 1030, 5]] as const) {
+    const transposer = new BitmapTransposer(rows);
+    // A full load of other bitmaps first: what the transposer held before must not leak into the next group.
+    for (let k = 0; k < 512; k++) transposer.add(offsetView(randomMask(rows, 0.5, random), 0));
+    transposer.count = 0;
     const masks = Array.from({ length: count }, () => randomMask(rows, 0.5, random));
-    const views = masks.map((mask) => {
-      const padded = new Uint8Array(rows + bitOffset);
-      padded.set(mask, bitOffset);
-      return { bytes: packBits(padded), bitOffset, length: rows };
-    });
-    const { words, groups } = transposeBitmaps(views, rows);
-    assert.equal(groups, Math.ceil(count / 32));
-    for (let r = 0; r < rows; r++) {
-      for (let k = 0; k < groups * 32; k++) assert.equal((words[r * groups + (k >>> 5)]! >>> (k & 31)) & 1, k < count ? masks[k]![r] : 0, `rows ${rows}, bitmap ${k}, row ${r}`);
+    for (const mask of masks) transposer.add(offsetView(mask, bitOffset));
+    const pitch = transposer.pitch;
+    assert.equal(pitch, Math.ceil(count / 128) * 4);
+    for (let w0 = 0; w0 < transposer.words; w0 += STRIP_WORDS) {
+      const strip = transposer.strip(w0, Math.min(transposer.words, w0 + STRIP_WORDS)).slice();
+      for (let r = 32 * w0; r < Math.min(rows, 32 * (w0 + STRIP_WORDS)); r++) {
+        for (let k = 0; k < pitch * 32; k++) assert.equal((strip[(r - 32 * w0) * pitch + (k >>> 5)]! >>> (k & 31)) & 1, k < count ? masks[k]![r] : 0, `rows ${rows}, bitmap ${k}, row ${r}`);
+      }
     }
   }
+});
+
+test('TrialBits.setTrials: groups across 512-trial boundaries from an unaligned first slot, t not a multiple of 32, 128 or 512, then widened', () => {
+  const random = seeded('fill');
+  const rows = 77;
+  const t = 1237;
+  const masks = Array.from({ length: t }, () => randomMask(rows, 0.5, random));
+  const bits = new TrialBits(rows, t);
+  // Slots 0..36, 37..511 (to the boundary), 512..1023, then 1024..1236, with a bit offset on some.
+  for (const [from, to, bitOffset] of [[0, 37, 0], [37, 512, 3], [512, 1024, 0], [1024, t, 6]] as const) setTrials(bits, from, masks.slice(from, to).map((mask) => offsetView(mask, bitOffset)));
+  const check = (matrix: TrialBits, trials: number): void => {
+    for (let r = 0; r < rows; r++) {
+      for (let k = 0; k < matrix.stride * 32; k++) assert.equal((matrix.data[r * matrix.stride + (k >>> 5)]! >>> (k & 31)) & 1, k < trials ? masks[k]![r] : 0, `row ${r}, slot ${k}`);
+    }
+  };
+  check(bits, t);
+  // Widened for more trials: the same bits in the same slots, then the new slots filled after them.
+  const more = Array.from({ length: 600 }, () => randomMask(rows, 0.5, random));
+  masks.push(...more);
+  const wide = bits.widened(t + more.length);
+  setTrials(wide, t, more.slice(0, 512 - (t % 512)).map((mask) => offsetView(mask, 0)));
+  setTrials(wide, 1536, more.slice(512 - (t % 512)).map((mask) => offsetView(mask, 1)));
+  check(wide, t + more.length);
 });
 
 const one = { floor: -Infinity, threads: 1 };

@@ -18,7 +18,7 @@ const N = 40;
 const N_TEST = 15;
 const CLASSES = 3;
 
-async function makeRun(dir: string): Promise<{ runDir: RunDirectory; write: (k: number, seed: string) => Promise<void> }> {
+async function makeRun(dir: string): Promise<{ runDir: RunDirectory; write: (k: number, seed: string, backend?: string) => Promise<void> }> {
   const runDir = new RunDirectory(dir);
   const config = resolveConfig({ dataset: 'cache-test', model: 'knn', trials: 400, subsetRatio: 0.5 });
   const manifest: RunManifest = {
@@ -34,7 +34,7 @@ async function makeRun(dir: string): Promise<{ runDir: RunDirectory; write: (k: 
   };
   const labels = (count: number) => Int32Array.from({ length: count }, (_, i) => i % CLASSES);
   await runDir.createOrCheck(manifest, { label: labels(N) }, { label: labels(N_TEST) });
-  const write = async (k: number, seed: string): Promise<void> => {
+  const write = async (k: number, seed: string, backend = 'test'): Promise<void> => {
     const random = seeded(`${seed}-${k}`);
     // m = N / 2 examples, as run.json says (a random half: the first N / 2 of a random order).
     const order = Array.from({ length: N }, (_, i) => [random(), i] as const).sort((a, b) => a[0] - b[0]);
@@ -42,7 +42,7 @@ async function makeRun(dir: string): Promise<{ runDir: RunDirectory; write: (k: 
     for (const [, i] of order.slice(0, N / 2)) subset[i] = 1;
     const trainCorrect = Uint8Array.from(subset, (inside) => (random() < (inside ? 0.9 : 0.5) ? 1 : 0));
     const testCorrect = Uint8Array.from({ length: N_TEST }, (_, j) => (random() < (subset[j % N] ? 0.8 : 0.4) ? 1 : 0));
-    await runDir.writeTrial({ trial: k, seed: k, subset, trainCorrect, testCorrect, trainAccuracy: 0, testAccuracy: 0.5, seconds: 0 }, { configHash: manifest.configHash, dataset: 'cache-test', backend: 'test' });
+    await runDir.writeTrial({ trial: k, seed: k, subset, trainCorrect, testCorrect, trainAccuracy: 0, testAccuracy: 0.5, seconds: 0 }, { configHash: manifest.configHash, dataset: 'cache-test', backend });
   };
   return { runDir, write };
 }
@@ -94,6 +94,21 @@ test('the matrix cache: reader workers build it, new trials are read alone, chan
   writeFileSync(cache, readFileSync(cache).subarray(0, 1000));
   assert.equal((await estimate({ runDir: runDir.root })).trialFilesRead, 310);
   assertEstimatesMatchBruteForce(runDir.root, 1);
+});
+
+test('reader workers read files of another layout in full (another backend name), and cached trials widen for new ones off a word boundary, across 512', async () => {
+  const { runDir, write } = await makeRun(join(tempDir(), 'run'));
+  // Trial 200 with another backend name: its bytes differ from the layout's file outside the values.
+  for (let k = 0; k < 300; k++) await write(k, 'd', k === 200 ? 'a much longer backend name' : 'test');
+  assert.equal((await estimate({ runDir: runDir.root })).trialFilesRead, 300);
+  assertEstimatesMatchBruteForce(runDir.root, 1);
+  // 260 more (reader workers again) from slot 300 (not a multiple of 32) across slot 512, then 2 more from 560.
+  for (let k = 300; k < 560; k++) await write(k, 'd', k === 400 ? 'x' : 'test');
+  assert.equal((await estimate({ runDir: runDir.root })).trialFilesRead, 260);
+  assertEstimatesMatchBruteForce(runDir.root, 1);
+  for (let k = 560; k < 562; k++) await write(k, 'd');
+  assert.deepEqual([(await estimate({ runDir: runDir.root })).trialFilesRead, (await estimate({ runDir: runDir.root, trials: { first: 290, last: 561 } })).trials], [2, 272]);
+  assertEstimatesMatchBruteForce(runDir.root, 1, (k) => k >= 290 && k <= 561);
 });
 
 test('estimate --trials and the split halves use the cached trials through a mask, equal to brute force', async () => {
