@@ -62,8 +62,9 @@ function selectSlots(slots: TrialSlots, keep: TrialFilter): TrialMatrix {
 
 /** The finished trials `keep` accepts (every one without it) as example-major bit matrices, from the run's
  * matrix cache (src/store/trial-matrix-cache.ts), which reads only trial files it does not hold yet. `trials`
- * lists them in ascending order; `select` masks a subset of them (the report's first t' trials). */
-export async function readTrialMatrix(runDir: RunDirectory, manifest: RunManifest, keep: TrialFilter = () => true, which = 'the run'): Promise<{ matrix: TrialMatrix; trials: TrialInfo[]; meanTestAccuracy: number; filesRead: number; select: (keep: TrialFilter) => TrialMatrix }> {
+ * lists them in ascending order; `select` masks a subset of them (the report's first t' trials); `saved` is the
+ * cache's write, which the caller awaits before it finishes. */
+export async function readTrialMatrix(runDir: RunDirectory, manifest: RunManifest, keep: TrialFilter = () => true, which = 'the run'): Promise<{ matrix: TrialMatrix; trials: TrialInfo[]; meanTestAccuracy: number; filesRead: number; select: (keep: TrialFilter) => TrialMatrix; saved: Promise<void> }> {
   const all = await runDir.listTrials();
   if (all.size === 0) throw new UsageError(`no finished trials in ${runDir.trialsDir}; run \`memorize train --run-dir ${runDir.root}\` first`);
   const kept = [...all.keys()].filter(keep);
@@ -74,7 +75,7 @@ export async function readTrialMatrix(runDir: RunDirectory, manifest: RunManifes
   const slots = await loadTrialSlots(runDir, manifest, all);
   const trials = slots.trials.filter((info) => keep(info.trial)).sort((a, b) => a.trial - b.trial);
   const select = (also: TrialFilter): TrialMatrix => selectSlots(slots, (k) => keep(k) && also(k));
-  return { matrix: select(() => true), trials, meanTestAccuracy: trials.reduce((sum, info) => sum + info.testAccuracy, 0) / trials.length, filesRead: slots.filesRead, select };
+  return { matrix: select(() => true), trials, meanTestAccuracy: trials.reduce((sum, info) => sum + info.testAccuracy, 0) / trials.length, filesRead: slots.filesRead, select, saved: slots.saved };
 }
 
 function estimateTables(labels: Int32Array, testLabels: Int32Array, memo: Memorization, influence: InfluenceTable) {
@@ -98,8 +99,8 @@ export async function estimateTrials(runDir: RunDirectory, manifest: RunManifest
   if (floor === null && fullPairs > MAX_FULL_INFLUENCE_PAIRS) {
     throw new UsageError(`${runDir.root} has ${fullPairs.toLocaleString('en-US')} same-class pairs, more than a table of every pair may hold (${MAX_FULL_INFLUENCE_PAIRS.toLocaleString('en-US')}, 36 bytes each); ${tooMany}`);
   }
-  const { matrix, trials, meanTestAccuracy, filesRead } = await readTrialMatrix(runDir, manifest, keep, which);
-  const { memo, influence } = await estimateAll(matrix, train.label, test.label, numClasses, { floor: floor ?? -Infinity, threads: availableParallelism() });
+  const { matrix, trials, meanTestAccuracy, filesRead, saved } = await readTrialMatrix(runDir, manifest, keep, which);
+  const [{ memo, influence }] = await Promise.all([estimateAll(matrix, train.label, test.label, numClasses, { floor: floor ?? -Infinity, threads: availableParallelism() }), saved]);
   return { memo, influence, trials: matrix.trials, trialList: trials.map((info) => info.trial), meanTestAccuracy, floor, sameClassPairs: fullPairs, train, test, filesRead };
 }
 

@@ -55,7 +55,7 @@ async function splitHalf(runDir: RunDirectory, manifest: RunManifest, used: Tria
   if (finished.filter(even).length < 2 || finished.filter(odd).length < 2) return null; // an estimate needs 2 trials
   const labels = (await runDir.readExamples('train', manifest)).label;
   const testLabels = (await runDir.readExamples('test', manifest)).label;
-  const { select } = await readTrialMatrix(runDir, manifest, used, 'the trials of the estimates');
+  const { select, saved } = await readTrialMatrix(runDir, manifest, used, 'the trials of the estimates');
   // Only pairs at theta_infl and up can be selected: each half keeps those alone (no intervals for the rest),
   // so the two tables differ and the selections are matched by (i, j), not by row.
   const half = async (keep: TrialFilter): Promise<{ trials: number; selected: Set<number> }> => {
@@ -64,6 +64,7 @@ async function splitHalf(runDir: RunDirectory, manifest: RunManifest, used: Tria
     return { trials: matrix.trials, selected: new Set(Array.from(selectPairs(memo, influence, thresholds), (r) => influence.trainIndex[r]! * manifest.dataset.nTest + influence.testIndex[r]!)) };
   };
   const [a, b] = [await half(even), await half(odd)];
+  await saved;
   const both = [...a.selected].filter((key) => b.selected.has(key)).length;
   const union = a.selected.size + b.selected.size - both;
   return { jaccard: union > 0 ? both / union : NaN, trials: [a.trials, b.trials] };

@@ -117,6 +117,7 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
   const train = await runDir.readExamples('train', manifest);
   const test = await runDir.readExamples('test', manifest);
 
+  await read.saved;
   const data: ReportData = {
     runDir: runDir.root,
     manifest,

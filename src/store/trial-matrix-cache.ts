@@ -45,6 +45,9 @@ export interface TrialSlots {
   trainCorrect: TrialBits;
   testCorrect: TrialBits;
   filesRead: number; // trial files read this time (the rest came from the cache)
+  /** The cache's write, started but not awaited, so that it overlaps the estimation (which only reads the
+   * matrices): the caller awaits it before it finishes. Already settled when nothing was written. */
+  saved: Promise<void>;
 }
 
 export function cachePath(runDir: RunDirectory): string {
@@ -152,7 +155,8 @@ export async function loadTrialSlots(runDir: RunDirectory, manifest: RunManifest
   const bits = (kept ? kept.bits.map((b) => (b.trials === total ? b : b.widened(total))) : [new TrialBits(n, total), new TrialBits(n, total), new TrialBits(nTest, total)]) as RunBits;
   const infos = await fillSlotsInParallel(runDir, manifest, { first: slots.length, trials: fresh.map((trial) => ({ trial, path: files.get(trial)! })) }, bits);
   for (const info of infos) slots.push(info);
-  if (fresh.length > 0 || !kept) await writeCache(path, { format: CACHE_FORMAT, configHash: manifest.configHash, n, nTest, slots }, bits);
+  const saved = fresh.length > 0 || !kept ? writeCache(path, { format: CACHE_FORMAT, configHash: manifest.configHash, n, nTest, slots }, bits) : Promise.resolve();
+  saved.catch(() => undefined); // handled where the caller awaits it, even if the caller fails first
   const [subset, trainCorrect, testCorrect] = bits;
-  return { trials: slots.map(({ identity: _, ...info }) => info), subset, trainCorrect, testCorrect, filesRead: fresh.length };
+  return { trials: slots.map(({ identity: _, ...info }) => info), subset, trainCorrect, testCorrect, filesRead: fresh.length, saved };
 }
