@@ -1,9 +1,14 @@
 // Milliseconds of each wasm kernel override against the kernel it replaced, on the calls the small cnn and
 // the mlp make at batch 64, with fresh inputs every call (XNNPACK caches packed weights by tensor id: a
 // reused input hides the repacking that training pays every step). Calls alternate off/on; medians.
+// With --popcount: the estimator's blockCounts at the CIFAR-100 and ImageNet block shapes instead, min of
+// --repeats, against the blockCounts of a --baseline .wat (e.g. main's) in the same process, calls alternated.
 //   node dist/scripts/bench-kernels.js [--repeats 15] [--only Conv2DBackpropInput,...]
+//   node dist/scripts/bench-kernels.js --popcount [--repeats 5] [--baseline OLD.wat]
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
+import wabt from 'wabt';
 import { useWasmOverrides, WASM_OVERRIDE_NAMES } from '../src/backend/kernels/index.js';
 import { startBackend } from '../src/backend/select.js';
 
@@ -67,8 +72,76 @@ function timeOnce(call: Call): number {
   return ms;
 }
 
-const { values } = parseArgs({ options: { repeats: { type: 'string', default: '15' }, only: { type: 'string' } } });
-const repeats = Number(values.repeats);
+/** The estimator's pair popcount of one kernel module. */
+interface BlockCounts {
+  memory: WebAssembly.Memory;
+  blockCounts(a: number, na: number, b: number, nb: number, stride: number, chunks: number, out: number): void;
+}
+
+const instantiate = (bytes: BufferSource): BlockCounts => new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as BlockCounts;
+
+/** The module assembled from a .wat file, as scripts/assemble-wasm.ts does. */
+async function assemble(path: string): Promise<BlockCounts> {
+  const module = (await wabt()).parseWat(path, await readFile(path, 'utf8'), { simd: true });
+  const { buffer } = module.toBinary({});
+  module.destroy();
+  return instantiate(new Uint8Array(buffer));
+}
+
+/** Milliseconds of one blockCounts of `na` random rows against `nb` (bit densities 0.5 and 0.7, as subsets and
+ * correct predictions), `chunks` v128 each, over the same bits in every kernel; checks they all agree. */
+function benchBlock(kernels: Map<string, BlockCounts>, na: number, nb: number, chunks: number, repeats: number): Map<string, number> {
+  const stride = chunks * 16;
+  const words = (na + nb) * chunks * 4;
+  const bits = new Uint32Array(words);
+  let state = 12345;
+  const random = (): number => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  for (let w = 0; w < words; w++) {
+    let word = 0;
+    for (let bit = 0; bit < 32; bit++) if (random() < (w < na * chunks * 4 ? 0.5 : 0.7)) word |= 1 << bit;
+    bits[w] = word;
+  }
+  const out = bits.byteLength;
+  const best = new Map<string, number>();
+  let expected: Int32Array | undefined;
+  for (let r = -2; r < repeats; r++) { // two warm-up calls each (tier-up to TurboFan); the order alternates
+    for (const [name, kernel] of r % 2 === 0 ? [...kernels] : [...kernels].reverse()) {
+      const needed = out + na * nb * 4 - kernel.memory.buffer.byteLength;
+      if (needed > 0) kernel.memory.grow(Math.ceil(needed / 65536));
+      new Uint32Array(kernel.memory.buffer, 0, words).set(bits);
+      const counts = new Int32Array(kernel.memory.buffer, out, na * nb);
+      counts.fill(0);
+      const start = performance.now();
+      kernel.blockCounts(0, na, na * stride, nb, stride, chunks, out);
+      const ms = performance.now() - start;
+      if (r >= 0) best.set(name, Math.min(best.get(name) ?? Infinity, ms));
+      expected ??= counts.slice();
+      if (counts.some((count, k) => count !== expected![k])) throw new Error(`blockCounts of ${name} differs at ${na} x ${nb} x ${chunks} chunks`);
+    }
+  }
+  return best;
+}
+
+async function benchPopcount(repeats: number, baseline: string | undefined): Promise<void> {
+  const kernels = new Map<string, BlockCounts>();
+  if (baseline) kernels.set('baseline', await assemble(baseline));
+  kernels.set('this build', instantiate(await readFile(new URL('../src/estimate/bit-kernels.wasm', import.meta.url))));
+  console.log(`blockCounts, min of ${repeats} calls after 2 warm-up calls (kernels alternate)`);
+  console.log(`shape                                   ${[...kernels.keys()].map((name) => `${name} ms`.padStart(14)).join('')}   G word-ops/s`);
+  for (const [label, na, nb, chunks] of [['CIFAR-100 block: 500 x 100 x 125 chunks', 500, 100, 125], ['ImageNet block: 1281 x 50 x 8 chunks', 1281, 50, 8]] as const) {
+    const best = benchBlock(kernels, na, nb, chunks, repeats);
+    const ms = [...best.values()];
+    const rate = (na * nb * chunks * 4) / (ms[ms.length - 1]! * 1e6);
+    console.log(`${label.padEnd(40)}${ms.map((m) => m.toFixed(2).padStart(14)).join('')}   ${rate.toFixed(1).padStart(6)}${ms.length > 1 ? `   (${(ms[0]! / ms[1]!).toFixed(2)}x)` : ''}`);
+  }
+}
+
+const { values } = parseArgs({ options: { repeats: { type: 'string' }, only: { type: 'string' }, popcount: { type: 'boolean', default: false }, baseline: { type: 'string' } } });
+if (values.popcount) {
+  await benchPopcount(Number(values.repeats ?? '5'), values.baseline);
+  process.exit(0);
+}
+const repeats = Number(values.repeats ?? '15');
 const only = values.only?.split(',') ?? WASM_OVERRIDE_NAMES;
 await startBackend('wasm');
 console.log(`wasm kernels, fresh inputs every call, median of ${repeats} (off and on alternate)`);

@@ -38,56 +38,51 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
 
-  ;; out[i * nb + j] += popcount(a_i AND b_j) for i < na, j < nb: one row of a against four rows of b at a time,
-  ;; counted in i16 lanes (at most 16 a chunk: exact up to 4095 chunks, 524,160 trials; PopcountKernel checks).
+  ;; out[i * nb + j] += popcount(a_i AND b_j) for i < na, j < nb. From 56 chunks on (PopcountKernel's
+  ;; CARRY_SAVE_CHUNKS), a pair at a time through carry-save adders ($addPairCount); below, where the adders' final
+  ;; popcounts cost more than they save, in scalar i64.popcnt, one row of a against two of b (against four,
+  ;; TurboFan spills the pointers), and the last column of an odd nb through $addPairCount.
   (func (export "blockCounts") (param $a i32) (param $na i32) (param $b i32) (param $nb i32) (param $stride i32) (param $chunks i32) (param $out i32)
-    (local $i i32) (local $j i32) (local $c i32) (local $pa i32) (local $pb i32) (local $o i32) (local $x v128)
-    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $pb1 i32) (local $pb2 i32) (local $pb3 i32)
+    (local $i i32) (local $j i32) (local $pa i32) (local $end i32) (local $o i32) (local $x i64)
+    (local $s0 i64) (local $s1 i64) (local $pb0 i32) (local $pb1 i32) (local $carrySave i32)
+    (local.set $carrySave (i32.ge_u (local.get $chunks) (i32.const 56)))
     (block $iDone
       (loop $iLoop
         (br_if $iDone (i32.ge_u (local.get $i) (local.get $na)))
         (local.set $j (i32.const 0))
-        ;; four columns at a time
-        (block $quadDone
-          (loop $quad
-            (br_if $quadDone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $nb)))
+        ;; two columns at a time, in scalar
+        (block $pairsDone
+          (loop $pair
+            (br_if $pairsDone (i32.or (local.get $carrySave) (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $nb))))
             (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $stride))))
-            (local.set $pb (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $stride))))
-            (local.set $pb1 (i32.add (local.get $pb) (local.get $stride)))
-            (local.set $pb2 (i32.add (local.get $pb1) (local.get $stride)))
-            (local.set $pb3 (i32.add (local.get $pb2) (local.get $stride)))
-            (local.set $s0 (v128.const i32x4 0 0 0 0))
-            (local.set $s1 (v128.const i32x4 0 0 0 0))
-            (local.set $s2 (v128.const i32x4 0 0 0 0))
-            (local.set $s3 (v128.const i32x4 0 0 0 0))
-            (local.set $c (i32.const 0))
+            (local.set $end (i32.add (local.get $pa) (i32.shl (local.get $chunks) (i32.const 4))))
+            (local.set $pb0 (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $stride))))
+            (local.set $pb1 (i32.add (local.get $pb0) (local.get $stride)))
+            (local.set $s0 (i64.const 0))
+            (local.set $s1 (i64.const 0))
             (block $chunksDone
               (loop $chunk
-                (br_if $chunksDone (i32.ge_u (local.get $c) (local.get $chunks)))
-                (local.set $x (v128.load (local.get $pa)))
-                (local.set $s0 (i16x8.add (local.get $s0) (i16x8.extadd_pairwise_i8x16_u (i8x16.popcnt (v128.and (local.get $x) (v128.load (local.get $pb)))))))
-                (local.set $s1 (i16x8.add (local.get $s1) (i16x8.extadd_pairwise_i8x16_u (i8x16.popcnt (v128.and (local.get $x) (v128.load (local.get $pb1)))))))
-                (local.set $s2 (i16x8.add (local.get $s2) (i16x8.extadd_pairwise_i8x16_u (i8x16.popcnt (v128.and (local.get $x) (v128.load (local.get $pb2)))))))
-                (local.set $s3 (i16x8.add (local.get $s3) (i16x8.extadd_pairwise_i8x16_u (i8x16.popcnt (v128.and (local.get $x) (v128.load (local.get $pb3)))))))
-                (local.set $pb1 (i32.add (local.get $pb1) (i32.const 16)))
-                (local.set $pb2 (i32.add (local.get $pb2) (i32.const 16)))
-                (local.set $pb3 (i32.add (local.get $pb3) (i32.const 16)))
+                (br_if $chunksDone (i32.ge_u (local.get $pa) (local.get $end)))
+                (local.set $x (i64.load offset=0 (local.get $pa)))
+                (local.set $s0 (i64.add (local.get $s0) (i64.popcnt (i64.and (local.get $x) (i64.load offset=0 (local.get $pb0))))))
+                (local.set $s1 (i64.add (local.get $s1) (i64.popcnt (i64.and (local.get $x) (i64.load offset=0 (local.get $pb1))))))
+                (local.set $x (i64.load offset=8 (local.get $pa)))
+                (local.set $s0 (i64.add (local.get $s0) (i64.popcnt (i64.and (local.get $x) (i64.load offset=8 (local.get $pb0))))))
+                (local.set $s1 (i64.add (local.get $s1) (i64.popcnt (i64.and (local.get $x) (i64.load offset=8 (local.get $pb1))))))
                 (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
-                (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
-                (local.set $c (i32.add (local.get $c) (i32.const 1)))
+                (local.set $pb0 (i32.add (local.get $pb0) (i32.const 16)))
+                (local.set $pb1 (i32.add (local.get $pb1) (i32.const 16)))
                 (br $chunk)))
             (local.set $o (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $nb)) (local.get $j)) (i32.const 2))))
-            (i32.store offset=0 (local.get $o) (i32.add (i32.load offset=0 (local.get $o)) (call $lanes (i32x4.extadd_pairwise_i16x8_u (local.get $s0)))))
-            (i32.store offset=4 (local.get $o) (i32.add (i32.load offset=4 (local.get $o)) (call $lanes (i32x4.extadd_pairwise_i16x8_u (local.get $s1)))))
-            (i32.store offset=8 (local.get $o) (i32.add (i32.load offset=8 (local.get $o)) (call $lanes (i32x4.extadd_pairwise_i16x8_u (local.get $s2)))))
-            (i32.store offset=12 (local.get $o) (i32.add (i32.load offset=12 (local.get $o)) (call $lanes (i32x4.extadd_pairwise_i16x8_u (local.get $s3)))))
-            (local.set $j (i32.add (local.get $j) (i32.const 4)))
-            (br $quad)))
-        ;; the last nb mod 4 columns, one at a time
+            (i32.store offset=0 (local.get $o) (i32.add (i32.load offset=0 (local.get $o)) (i32.wrap_i64 (local.get $s0))))
+            (i32.store offset=4 (local.get $o) (i32.add (i32.load offset=4 (local.get $o)) (i32.wrap_i64 (local.get $s1))))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $pair)))
+        ;; the other columns (all of them from 56 chunks on) one at a time
         (block $restDone
           (loop $rest
             (br_if $restDone (i32.ge_u (local.get $j) (local.get $nb)))
-            (call $addRowCount
+            (call $addPairCount
               (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $stride)))
               (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $stride)))
               (local.get $chunks)
@@ -97,18 +92,67 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $iLoop))))
 
-  ;; out[0] += popcount(a AND b) over `chunks` v128.
-  (func $addRowCount (param $pa i32) (param $pb i32) (param $chunks i32) (param $out i32)
-    (local $c i32) (local $acc v128)
-    (block $done
+  ;; popcount(a AND b) over `chunks` v128 at pa and pb, added to the i32 at out. Harley-Seal (Mula, Kurz and
+  ;; Lemire, "Faster population counts using AVX2 instructions", 2018): each group of 8 chunks goes through
+  ;; carry-save adders (v128 and/xor/bitselect) into bit-sliced counters ones, twos, fours, and only the eights
+  ;; that carry out are popcounted, once a group; the count is 8 eights + 4 fours + 2 twos + ones, and the last
+  ;; chunks mod 8 are popcounted one by one. `total` counts in i16 lanes, at most 16 a group: exact up to 4095
+  ;; groups (32,767 chunks); `rest` gets at most 16 from ones and 16 from each of 7 last chunks.
+  (func $addPairCount (param $pa i32) (param $pb i32) (param $chunks i32) (param $out i32)
+    (local $end i32) (local $x v128) (local $y v128) (local $u v128) (local $ones v128) (local $twos v128) (local $fours v128)
+    (local $twosA v128) (local $twosB v128) (local $foursA v128) (local $foursB v128) (local $eights v128) (local $total v128) (local $rest v128)
+    (local.set $end (i32.add (local.get $pa) (i32.shl (i32.and (local.get $chunks) (i32.const -8)) (i32.const 4))))
+    (block $groupsDone
+      (loop $group
+        (br_if $groupsDone (i32.ge_u (local.get $pa) (local.get $end)))
+            (local.set $x (v128.and (v128.load offset=0 (local.get $pa)) (v128.load offset=0 (local.get $pb))))
+            (local.set $y (v128.and (v128.load offset=16 (local.get $pa)) (v128.load offset=16 (local.get $pb))))
+            (local.set $u (v128.xor (local.get $ones) (local.get $x)))
+            (local.set $twosA (v128.bitselect (local.get $y) (local.get $ones) (local.get $u)))
+            (local.set $ones (v128.xor (local.get $u) (local.get $y)))
+            (local.set $x (v128.and (v128.load offset=32 (local.get $pa)) (v128.load offset=32 (local.get $pb))))
+            (local.set $y (v128.and (v128.load offset=48 (local.get $pa)) (v128.load offset=48 (local.get $pb))))
+            (local.set $u (v128.xor (local.get $ones) (local.get $x)))
+            (local.set $twosB (v128.bitselect (local.get $y) (local.get $ones) (local.get $u)))
+            (local.set $ones (v128.xor (local.get $u) (local.get $y)))
+            (local.set $u (v128.xor (local.get $twos) (local.get $twosA)))
+            (local.set $foursA (v128.bitselect (local.get $twosB) (local.get $twos) (local.get $u)))
+            (local.set $twos (v128.xor (local.get $u) (local.get $twosB)))
+            (local.set $x (v128.and (v128.load offset=64 (local.get $pa)) (v128.load offset=64 (local.get $pb))))
+            (local.set $y (v128.and (v128.load offset=80 (local.get $pa)) (v128.load offset=80 (local.get $pb))))
+            (local.set $u (v128.xor (local.get $ones) (local.get $x)))
+            (local.set $twosA (v128.bitselect (local.get $y) (local.get $ones) (local.get $u)))
+            (local.set $ones (v128.xor (local.get $u) (local.get $y)))
+            (local.set $x (v128.and (v128.load offset=96 (local.get $pa)) (v128.load offset=96 (local.get $pb))))
+            (local.set $y (v128.and (v128.load offset=112 (local.get $pa)) (v128.load offset=112 (local.get $pb))))
+            (local.set $u (v128.xor (local.get $ones) (local.get $x)))
+            (local.set $twosB (v128.bitselect (local.get $y) (local.get $ones) (local.get $u)))
+            (local.set $ones (v128.xor (local.get $u) (local.get $y)))
+            (local.set $u (v128.xor (local.get $twos) (local.get $twosA)))
+            (local.set $foursB (v128.bitselect (local.get $twosB) (local.get $twos) (local.get $u)))
+            (local.set $twos (v128.xor (local.get $u) (local.get $twosB)))
+            (local.set $u (v128.xor (local.get $fours) (local.get $foursA)))
+            (local.set $eights (v128.bitselect (local.get $foursB) (local.get $fours) (local.get $u)))
+            (local.set $fours (v128.xor (local.get $u) (local.get $foursB)))
+            (local.set $total (i16x8.add (local.get $total) (i16x8.extadd_pairwise_i8x16_u (i8x16.popcnt (local.get $eights)))))
+        (local.set $pa (i32.add (local.get $pa) (i32.const 128)))
+        (local.set $pb (i32.add (local.get $pb) (i32.const 128)))
+        (br $group)))
+    (local.set $rest (i16x8.extadd_pairwise_i8x16_u (i8x16.popcnt (local.get $ones))))
+    (local.set $end (i32.add (local.get $pa) (i32.shl (i32.and (local.get $chunks) (i32.const 7)) (i32.const 4))))
+    (block $restDone
       (loop $chunk
-        (br_if $done (i32.ge_u (local.get $c) (local.get $chunks)))
-        (local.set $acc (i32x4.add (local.get $acc) (call $bits (v128.and (v128.load (local.get $pa)) (v128.load (local.get $pb))))))
+        (br_if $restDone (i32.ge_u (local.get $pa) (local.get $end)))
+        (local.set $rest (i16x8.add (local.get $rest) (i16x8.extadd_pairwise_i8x16_u (i8x16.popcnt (v128.and (v128.load (local.get $pa)) (v128.load (local.get $pb)))))))
         (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
         (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
-        (local.set $c (i32.add (local.get $c) (i32.const 1)))
         (br $chunk)))
-    (i32.store (local.get $out) (i32.add (i32.load (local.get $out)) (call $lanes (local.get $acc)))))
+    (i32.store (local.get $out) (i32.add (i32.load (local.get $out)) (call $lanes
+      (i32x4.add
+        (i32x4.add (i32x4.shl (i32x4.extadd_pairwise_i16x8_u (local.get $total)) (i32.const 3))
+                   (i32x4.shl (call $bits (local.get $fours)) (i32.const 2)))
+        (i32x4.add (i32x4.shl (call $bits (local.get $twos)) (i32.const 1))
+                   (i32x4.extadd_pairwise_i16x8_u (local.get $rest))))))))
 
   ;; a_r &= mask for r < rows: keeps only the trials an analysis uses.
   (func (export "maskRows") (param $a i32) (param $rows i32) (param $stride i32) (param $chunks i32) (param $mask i32)
