@@ -14,8 +14,9 @@ interface KernelExports {
   transposeStrip(src: number, count: number, words: number, w0: number, w1: number, dst: number, pitch: number, scratch: number): void;
 }
 
-/** blockCounts counts in i16 lanes: at most 16 per chunk, so 4095 chunks of 128 trials. */
-export const MAX_CHUNKS = 4095;
+/** blockCounts' carry-save path counts its eights in i16 lanes, at most 16 per 8 chunks: exact up to 4095 groups
+ * of 8, that is 32,767 chunks of 128 trials (4,194,176 trials). */
+export const MAX_CHUNKS = 32767;
 
 /** Bytes of one region of kernel memory, 16-aligned. */
 const aligned = (bytes: number): number => Math.ceil(bytes / 16) * 16;

@@ -1,7 +1,7 @@
 ;; Bit-matrix kernels of the estimator, assembled by wabt at build time (scripts/assemble-wasm.ts): popcounts in
-;; WebAssembly SIMD (i8x16.popcnt) over rows of bits over trials, `stride` bytes apart, `chunks` v128 each, every
-;; count added to the i32 already in `out`; and the 32 x 32 transposes (four at a time) that turn trial-major
-;; bitmaps example-major.
+;; WebAssembly SIMD (i8x16.popcnt, carry-save adders) and scalar i64.popcnt over rows of bits over trials, `stride`
+;; bytes apart, `chunks` v128 each, every count added to the i32 already in `out`; and the 32 x 32 transposes (four
+;; at a time) that turn trial-major bitmaps example-major.
 (module
   (memory (export "memory") 1)
 
@@ -38,10 +38,11 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
 
-  ;; out[i * nb + j] += popcount(a_i AND b_j) for i < na, j < nb. From 56 chunks on (PopcountKernel's
-  ;; CARRY_SAVE_CHUNKS), a pair at a time through carry-save adders ($addPairCount); below, where the adders' final
-  ;; popcounts cost more than they save, in scalar i64.popcnt, one row of a against two of b (against four,
-  ;; TurboFan spills the pointers), and the last column of an odd nb through $addPairCount.
+  ;; out[i * nb + j] += popcount(a_i AND b_j) for i < na, j < nb. From 56 chunks (7168 trials) on, a pair at a
+  ;; time through carry-save adders ($addPairCount); below, where the adders' final popcounts cost more than they
+  ;; save, in scalar i64.popcnt, one row of a against two of b (against four, TurboFan spills the pointers), and
+  ;; the last column of an odd nb through $addPairCount. Both faster than i8x16.popcnt of every chunk, one row of
+  ;; a against four of b (scripts/BENCHMARKS.md, change 22).
   (func (export "blockCounts") (param $a i32) (param $na i32) (param $b i32) (param $nb i32) (param $stride i32) (param $chunks i32) (param $out i32)
     (local $i i32) (local $j i32) (local $pa i32) (local $end i32) (local $o i32) (local $x i64)
     (local $s0 i64) (local $s1 i64) (local $pb0 i32) (local $pb1 i32) (local $carrySave i32)
@@ -94,8 +95,9 @@
 
   ;; popcount(a AND b) over `chunks` v128 at pa and pb, added to the i32 at out. Harley-Seal (Mula, Kurz and
   ;; Lemire, "Faster population counts using AVX2 instructions", 2018): each group of 8 chunks goes through
-  ;; carry-save adders (v128 and/xor/bitselect) into bit-sliced counters ones, twos, fours, and only the eights
-  ;; that carry out are popcounted, once a group; the count is 8 eights + 4 fours + 2 twos + ones, and the last
+  ;; carry-save adders (u = x xor y, carry = bitselect(z, x, u), sum = u xor z) into bit-sliced counters ones,
+  ;; twos, fours, and only the eights that carry out are popcounted, once a group (16 a group: TurboFan loads all
+  ;; 32 v128 first and spills); the count is 8 eights + 4 fours + 2 twos + ones, and the last
   ;; chunks mod 8 are popcounted one by one. `total` counts in i16 lanes, at most 16 a group: exact up to 4095
   ;; groups (32,767 chunks); `rest` gets at most 16 from ones and 16 from each of 7 last chunks.
   (func $addPairCount (param $pa i32) (param $pb i32) (param $chunks i32) (param $out i32)
