@@ -1,6 +1,7 @@
 // Which pairs influence.arrow keeps: every same-class pair of a small run, only those with infl >= 0.05 above
 // 1,000,000 of them (CIFAR-100 scale and up), and what `estimate --influence-floor F|none` asks for; each checked
-// against brute force over the trial files, with pairs refusing a --theta-infl below the floor.
+// against brute force over the trial files, with pairs refusing a --theta-infl below the floor, and a table of every
+// pair refused above 20 million pairs (estimate --influence-floor none, compare).
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,9 +54,8 @@ test('estimate --influence-floor F keeps exactly the pairs at or above F; none k
   }
 });
 
-test('above 1,000,000 same-class pairs influence.arrow keeps the pairs with infl >= 0.05 by default, every pair on request', async () => {
-  // 2 classes of 1,001 training and 500 test examples: 1,001,000 same-class pairs.
-  const [n, nTest, classes, trials] = [2002, 1000, 2, 12];
+/** A run directory of n training and nTest test examples, labels i mod classes, and no trials yet. */
+async function emptyRun(n: number, nTest: number, classes: number, trials: number): Promise<{ runDir: RunDirectory; manifest: RunManifest }> {
   const runDir = new RunDirectory(join(tempDir(), 'run'));
   const config = resolveConfig({ dataset: 'floor-test', model: 'knn', trials, subsetRatio: 0.5 });
   const manifest: RunManifest = {
@@ -71,6 +71,13 @@ test('above 1,000,000 same-class pairs influence.arrow keeps the pairs with infl
   };
   const labels = (count: number) => Int32Array.from({ length: count }, (_, i) => i % classes);
   await runDir.createOrCheck(manifest, { label: labels(n) }, { label: labels(nTest) });
+  return { runDir, manifest };
+}
+
+test('above 1,000,000 same-class pairs influence.arrow keeps the pairs with infl >= 0.05 by default, every pair on request', async () => {
+  // 2 classes of 1,001 training and 500 test examples: 1,001,000 same-class pairs.
+  const [n, nTest, classes, trials] = [2002, 1000, 2, 12];
+  const { runDir, manifest } = await emptyRun(n, nTest, classes, trials);
   for (let k = 0; k < trials; k++) {
     const random = seeded(`floor-${k}`);
     const order = Array.from({ length: n }, (_, i) => [random(), i] as const).sort((a, b) => a[0] - b[0]);
@@ -88,4 +95,15 @@ test('above 1,000,000 same-class pairs influence.arrow keeps the pairs with infl
   const every = await estimate({ runDir: runDir.root, influenceFloor: null });
   assert.deepEqual([every.influenceFloor, every.influencePairs], [null, 1_001_000]);
   assertEstimatesMatchBruteForce(runDir.root, 997);
+});
+
+test('a table of every pair is refused in one line above 20,000,000 same-class pairs: estimate --influence-floor none, compare', async () => {
+  // One class of 5,000 training and 4,001 test examples: 20,005,000 pairs (refused before any trial is read).
+  const { runDir } = await emptyRun(5000, 4001, 1, 10);
+  const every = runCli(['estimate', '--run-dir', runDir.root, '--influence-floor', 'none']);
+  assert.equal(every.status, 2);
+  assert.equal(every.stderr.trim(), `memorize: ${runDir.root} has 20,005,000 same-class pairs, more than a table of every pair may hold (20,000,000, 36 bytes each); use --influence-floor F (the default above 1,000,000 pairs is 0.05)`);
+  const compared = runCli(['compare', runDir.root, '--split-half']);
+  assert.equal(compared.status, 2);
+  assert.match(compared.stderr.trim(), /^memorize: .* has 20,005,000 same-class pairs, more than a table of every pair may hold \(20,000,000, 36 bytes each\); compare holds every pair in memory: compare runs with fewer classes or examples$/);
 });
