@@ -90,7 +90,7 @@ function estimateTables(labels: Int32Array, testLabels: Int32Array, memo: Memori
 /** Algorithm 1 over the trials `keep` accepts, in memory: what estimate writes and compare and pairs reuse.
  * `influenceFloor` says which pairs to keep (pairs' split halves need only pairs at theta_infl and up; compare every
  * pair); a table of every pair above MAX_FULL_INFLUENCE_PAIRS is refused, with `tooMany` saying what to do. */
-export async function estimateTrials(runDir: RunDirectory, manifest: RunManifest, keep: TrialFilter, which: string, influenceFloor: InfluenceFloor, tooMany = 'use --influence-floor F'): Promise<RunEstimates & { trials: number; trialList: number[]; meanTestAccuracy: number; floor: number | null; sameClassPairs: number; train: ExampleTable; test: ExampleTable; filesRead: number }> {
+export async function estimateTrials(runDir: RunDirectory, manifest: RunManifest, keep: TrialFilter, which: string, influenceFloor: InfluenceFloor, tooMany: string): Promise<RunEstimates & { trials: number; trialList: number[]; meanTestAccuracy: number; floor: number | null; sameClassPairs: number; train: ExampleTable; test: ExampleTable; filesRead: number }> {
   const train = await runDir.readExamples('train', manifest);
   const test = await runDir.readExamples('test', manifest);
   const { numClasses } = manifest.dataset;
